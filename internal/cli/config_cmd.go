@@ -195,6 +195,9 @@ type ConfigSwitchOptions struct {
 	IO   *IOStreams
 	Env  config.Env
 	Path string
+	// Dest is the active configuration file (--config, ANSIBLE_API_CONFIG
+	// or the default), which switch overwrites.
+	Dest string
 }
 
 // NewCmdConfigSwitch builds `awxtoken config switch PATH`.
@@ -211,6 +214,7 @@ func NewCmdConfigSwitch(f *Factory, runF func(*ConfigSwitchOptions) error) *cobr
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Path = args[0]
 			opts.Env = f.ConfigEnv
+			opts.Dest = config.ActivePath(f.ConfigFlags(), f.ConfigEnv)
 			if runF != nil {
 				return runF(opts)
 			}
@@ -220,7 +224,11 @@ func NewCmdConfigSwitch(f *Factory, runF func(*ConfigSwitchOptions) error) *cobr
 }
 
 func configSwitchRun(opts *ConfigSwitchOptions) error {
-	file, err := config.Switch(opts.Env, opts.Path)
+	dest := opts.Dest
+	if dest == "" {
+		dest = config.FilePath(opts.Env)
+	}
+	file, err := config.SwitchTo(dest, opts.Path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("%w (nothing changed)", err)
@@ -231,6 +239,6 @@ func configSwitchRun(opts *ConfigSwitchOptions) error {
 	if file.UserName != "" {
 		who = " as " + file.UserName
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "Switched to %s%s (saved to %s).\n", strings.TrimSpace(file.Origin), who, config.FilePath(opts.Env))
+	fmt.Fprintf(opts.IO.ErrOut, "Switched to %s%s (saved to %s).\n", strings.TrimSpace(file.Origin), who, dest)
 	return nil
 }

@@ -144,12 +144,30 @@ func (f *Factory) NewClient(host string, auth ...awx.Option) (*awx.Client, error
 // configuration (config new, login): a broken or missing configuration file
 // must not stop them from replacing it, so then only flags apply.
 func (f *Factory) NewClientTolerant(host string, auth ...awx.Option) (*awx.Client, error) {
-	s, err := f.Settings()
+	s, err := f.TolerantSettings()
 	if err != nil {
-		fmt.Fprintf(f.IOStreams.ErrOut, "warning: ignoring the current settings: %v\n", err)
-		s = &config.Settings{Insecure: f.Global.Insecure, CAFile: f.Global.CAFile, Timeout: f.Global.Timeout}
+		return nil, err
 	}
 	return f.buildClient(s, host, auth...)
+}
+
+// TolerantSettings is Settings for the commands that replace the AWX.psm
+// file: when that file is missing or broken, the flags, the environment and
+// tower_cli.cfg still apply (so CONTROLLER_HOST or CONTROLLER_VERIFY_SSL are
+// not lost on a first `config new`).
+func (f *Factory) TolerantSettings() (*config.Settings, error) {
+	s, err := f.Settings()
+	if err == nil {
+		return s, nil
+	}
+	fl := f.ConfigFlags()
+	fl.SkipConfigFile = true
+	s, err2 := config.Load(fl, f.ConfigEnv)
+	if err2 != nil {
+		return nil, err2
+	}
+	fmt.Fprintf(f.IOStreams.ErrOut, "warning: not reading the configuration file: %v\n", err)
+	return s, nil
 }
 
 func (f *Factory) buildClient(s *config.Settings, host string, auth ...awx.Option) (*awx.Client, error) {

@@ -27,7 +27,7 @@ type LoginOptions struct {
 
 // NewCmdLogin builds `awxtoken login`.
 func NewCmdLogin(f *Factory, runF func(*LoginOptions) error) *cobra.Command {
-	opts := &LoginOptions{IO: f.IOStreams, Settings: f.Settings, NewClient: f.NewClientTolerant, Now: time.Now}
+	opts := &LoginOptions{IO: f.IOStreams, Settings: f.TolerantSettings, NewClient: f.NewClientTolerant, Now: time.Now}
 	cmd := &cobra.Command{
 		Use:   "login [--username U] [--password-stdin]",
 		Short: "Log in with a password and save a new personal access token",
@@ -60,24 +60,16 @@ input is a terminal; --password-stdin reads the password from standard input.`,
 func loginRun(ctx context.Context, f *Factory, opts *LoginOptions) error {
 	// The host and username may come from any layer; a broken configuration
 	// file is what login replaces, so it is not fatal here.
-	var host string
-	if s, err := opts.Settings(); err == nil {
-		host = s.Host
-		if opts.Username == "" {
-			opts.Username = s.Username
-		}
-		if opts.Password == "" {
-			opts.Password = s.Password
-		}
-	} else if f.Global.Host != "" {
-		h, herr := config.NormalizeHost(f.Global.Host)
-		if herr != nil {
-			return FlagErrorf("--host: %v", herr)
-		}
-		host = h
-		opts.Username, opts.Password = f.Global.Username, f.Global.Password
-	} else {
+	s, err := opts.Settings()
+	if err != nil {
 		return err
+	}
+	host := s.Host
+	if opts.Username == "" {
+		opts.Username = s.Username
+	}
+	if opts.Password == "" {
+		opts.Password = s.Password
 	}
 	if host == "" {
 		return errNoHost

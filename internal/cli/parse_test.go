@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/spf13/cobra"
+
+	"github.com/awxtoken/awxtoken/internal/config"
 )
 
 // The parsing layer: argv in, options out through runF, nothing sent. Usage
@@ -19,6 +21,8 @@ func parseCmd(t *testing.T, stdin string, build func(f *Factory) *cobra.Command,
 	ios, in, _, errOut := IOTest()
 	in.WriteString(stdin)
 	f := NewFactory(ios, func(string) string { return "" })
+	// Hermetic: never the real home directory or /etc/tower/tower_cli.cfg.
+	f.ConfigEnv = config.Env{Getenv: func(string) string { return "" }, Home: t.TempDir()}
 	root := &cobra.Command{Use: "awxtoken"}
 	addGlobalFlags(root, f)
 	root.AddCommand(build(f))
@@ -220,6 +224,7 @@ func TestServerExpiryFromEnvironment(t *testing.T) {
 	ios, _, _, errOut := IOTest()
 	env := map[string]string{envRefreshExpire: "120", envAccessExpire: "3600"}
 	f := NewFactory(ios, func(k string) string { return env[k] })
+	f.ConfigEnv = config.Env{Getenv: func(k string) string { return env[k] }, Home: t.TempDir()}
 	root := &cobra.Command{Use: "awxtoken"}
 	addGlobalFlags(root, f)
 	root.AddCommand(NewCmdServer(f, func(o *ServerOptions) error { s = o; return nil }))

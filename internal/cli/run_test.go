@@ -568,6 +568,20 @@ func TestConfigNewAndLogin(t *testing.T) {
 	if f, err = config.ReadFile(cfg); err != nil || f.Origin != "https://awx.example.com" {
 		t.Fatalf("switched: %v %v", f, err)
 	}
+
+	// With --config, switch overwrites that file and leaves the default alone.
+	named := filepath.Join(t.TempDir(), "named.json")
+	third := filepath.Join(t.TempDir(), "third.json")
+	if err := config.WriteFile(third, &config.File{Origin: "https://third.example.com", Token: "t3"}); err != nil {
+		t.Fatal(err)
+	}
+	e.mustRun("", "--config", named, "config", "switch", third)
+	if f, err = config.ReadFile(named); err != nil || f.Origin != "https://third.example.com" {
+		t.Fatalf("switch --config: %v %v", f, err)
+	}
+	if f, err = config.ReadFile(cfg); err != nil || f.Origin != "https://awx.example.com" {
+		t.Fatalf("switch --config changed the default file: %v %v", f, err)
+	}
 }
 
 func TestApplicationCommands(t *testing.T) {
