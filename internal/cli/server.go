@@ -282,6 +282,12 @@ func printDevBlock(ctx context.Context, ios *IOStreams, url, username, password,
 	if err != nil {
 		return fmt.Errorf("dev server: creating the superuser's token: %w", err)
 	}
+	// Like a fresh AWX install, the dev server has an organization named
+	// Default, so applications can be made at once.
+	orgName := "Default"
+	if _, _, err := c.Organizations.Create(ctx, awx.OrganizationRequest{Name: &orgName}); err != nil && !errors.Is(err, awx.ErrBadRequest) {
+		return fmt.Errorf("dev server: creating the Default organization: %w", err)
+	}
 	if errors.Is(ctx.Err(), context.Canceled) {
 		return nil
 	}
@@ -298,6 +304,7 @@ The server is at %s. Point the client at it with:
 Then, for example:
 
     awxtoken new --for-me --scope write --description "my first token"
+    awxtoken app new --name my-app --organization Default --client-type confidential --grant-type password
     awxtoken find
 
 `, dsn, url, url, shellQuote(username), shellQuote(password), shellQuote(tok.Token))
