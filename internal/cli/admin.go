@@ -20,7 +20,14 @@ func NewCmdAdmin(f *Factory) *cobra.Command {
 		Short: "Maintain the server's database (like awx-manage)",
 		Args:  noArgs,
 	}
-	cmd.AddCommand(NewCmdAdminCreateSuperuser(f, nil))
+	cmd.AddCommand(
+		NewCmdAdminCreateSuperuser(f, nil),
+		NewCmdAdminCreateToken(f, nil),
+		NewCmdAdminRevokeTokens(f, nil),
+		NewCmdAdminCleanupTokens(f, nil),
+		NewCmdAdminMigrate(f, nil),
+		NewCmdAdminImportAWX(f, nil),
+	)
 	return cmd
 }
 
@@ -46,11 +53,8 @@ It is an error if the user exists.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// --username is the global flag: the same name, the same meaning.
 			opts.Username = f.Global.Username
-			if !cmd.Flags().Changed("database") {
-				opts.Database = f.Getenv(envDatabase)
-			}
-			if opts.Database == "" {
-				return FlagErrorf("--database is required")
+			if err := databaseFlag(cmd, f, &opts.Database); err != nil {
+				return err
 			}
 			if opts.Username == "" {
 				return FlagErrorf("--username is required")
@@ -61,7 +65,7 @@ It is an error if the user exists.`,
 			return createSuperuserRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Database, "database", "", "database: a SQLite file path or sqlite:PATH")
+	addDatabaseFlag(cmd, &opts.Database)
 	cmd.Flags().StringVar(&opts.Email, "email", "", "email address")
 	return cmd
 }

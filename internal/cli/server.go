@@ -9,10 +9,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/awxtoken/awxtoken/awx"
 	"github.com/awxtoken/awxtoken/internal/secret"
@@ -29,6 +32,27 @@ const (
 	envAdminPassword = "AWXTOKEN_ADMIN_PASSWORD"
 	envListen        = "AWXTOKEN_LISTEN"
 	envDatabase      = "AWXTOKEN_DATABASE"
+
+	envLogFormat          = "AWXTOKEN_LOG_FORMAT"
+	envLogLevel           = "AWXTOKEN_LOG_LEVEL"
+	envMetricsListen      = "AWXTOKEN_METRICS_LISTEN"
+	envCleanupInterval    = "AWXTOKEN_CLEANUP_INTERVAL"
+	envProductVersion     = "AWXTOKEN_PRODUCT_VERSION"
+	envThrottlePerUser    = "AWXTOKEN_LOGIN_THROTTLE_PER_USER"
+	envThrottlePerAddress = "AWXTOKEN_LOGIN_THROTTLE_PER_ADDRESS"
+	envThrottleWindow     = "AWXTOKEN_LOGIN_THROTTLE_WINDOW"
+	envDBMaxConns         = "AWXTOKEN_DB_MAX_CONNS"
+	envDBMinConns         = "AWXTOKEN_DB_MIN_CONNS"
+	envDBMaxConnLifetime  = "AWXTOKEN_DB_MAX_CONN_LIFETIME"
+	envDBMaxConnIdleTime  = "AWXTOKEN_DB_MAX_CONN_IDLE_TIME"
+)
+
+// Defaults of the operational settings (docs/operations.md).
+const (
+	defaultCleanupInterval    = time.Hour
+	defaultThrottlePerUser    = 10
+	defaultThrottlePerAddress = 100
+	defaultThrottleWindow     = 5 * time.Minute
 )
 
 const defaultListen = "127.0.0.1:8052"
@@ -49,6 +73,20 @@ type ServerOptions struct {
 	RefreshExpireSeconds int64
 	LogFormat            string
 	Dev                  bool
+	// PprofListen, when set, serves net/http/pprof on this separate
+	// address (never on the API listener), for profiling under load.
+	PprofListen string
+	LogLevel    string
+	// MetricsListen, when set, serves Prometheus metrics at /metrics on
+	// this separate address (off by default).
+	MetricsListen string
+	// CleanupInterval: how often expired tokens are deleted; 0 never.
+	CleanupInterval time.Duration
+	ProductVersion  string
+	// Throttle limits failed logins (spec D.8); a zero window disables it.
+	Throttle server.ThrottleConfig
+	// Pool sizes the PostgreSQL connection pool (ignored for SQLite).
+	Pool open.Options
 }
 
 // NewCmdServer builds `awxtoken server`: wiring only; the API is internal/server.
@@ -73,8 +111,13 @@ start unless a user of that name exists (an existing user is never changed).
 AWXTOKEN_ADMIN_* user when set), a personal access token for it, and the
 lines to point the client at it.
 
-Every flag has an environment variable: AWXTOKEN_LISTEN, AWXTOKEN_DATABASE,
-AWXTOKEN_ACCESS_TOKEN_EXPIRE_SECONDS, AWXTOKEN_REFRESH_TOKEN_EXPIRE_SECONDS.`,
+DSN may also be postgres://... or postgresql://... : any number of servers
+may share one PostgreSQL database (docs/postgresql.md).
+
+Every flag but --dev and --pprof has an environment variable: the flag's
+name in capitals with AWXTOKEN_ in front (--db-max-conns:
+AWXTOKEN_DB_MAX_CONNS). A flag given wins over its variable. See
+docs/operations.md for logs, metrics, cleanup and the login throttle.`,
 		Example: `  # Try it: a throwaway server, then create a token through the client
   awxtoken server --dev
   export CONTROLLER_HOST=http://127.0.0.1:8052 CONTROLLER_OAUTH_TOKEN=...   # as printed
@@ -104,14 +147,14 @@ AWXTOKEN_ACCESS_TOKEN_EXPIRE_SECONDS, AWXTOKEN_REFRESH_TOKEN_EXPIRE_SECONDS.`,
 			if opts.RefreshExpireSeconds, err = secondsSetting(fl.Changed("refresh-token-expire-seconds"), refreshSeconds, getenv, envRefreshExpire, "refresh-token-expire-seconds"); err != nil {
 				return err
 			}
-			if err := checkChoice("log-format", opts.LogFormat, "text", "json"); err != nil {
+			if err := serverSettings(fl, getenv, opts); err != nil {
 				return err
 			}
 			switch {
 			case opts.Dev && fl.Changed("database"):
 				return FlagErrorf("--dev uses a throwaway database; leave out --database")
 			case !opts.Dev && opts.Database == "":
-				return FlagErrorf("give --database DSN (a SQLite file path), or --dev for a throwaway server")
+				return FlagErrorf("give --database DSN (a SQLite file path or postgres://...), or --dev for a throwaway server")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -121,11 +164,24 @@ AWXTOKEN_ACCESS_TOKEN_EXPIRE_SECONDS, AWXTOKEN_REFRESH_TOKEN_EXPIRE_SECONDS.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Listen, "listen", defaultListen, "address to listen on, HOST:PORT")
-	fl.StringVar(&opts.Database, "database", "", "database: a SQLite file path or sqlite:PATH")
+	fl.StringVar(&opts.Database, "database", "", "database: a SQLite file path, sqlite:PATH, or postgres://...")
 	fl.Int64Var(&accessSeconds, "access-token-expire-seconds", server.DefaultAccessTokenExpireSeconds, "lifetime of access tokens")
 	fl.Int64Var(&refreshSeconds, "refresh-token-expire-seconds", server.DefaultRefreshTokenExpireSeconds, "lifetime of refresh tokens")
 	fl.StringVar(&opts.LogFormat, "log-format", "text", "log format on standard error: text or json")
 	fl.BoolVar(&opts.Dev, "dev", false, "run a throwaway development server")
+	fl.StringVar(&opts.PprofListen, "pprof", "", "serve Go's pprof profiles on this separate address, HOST:PORT (keep it on loopback)")
+	fl.StringVar(&opts.LogLevel, "log-level", "info", "least severe log level shown: debug, info, warn or error")
+	fl.StringVar(&opts.MetricsListen, "metrics-listen", "", "serve Prometheus metrics at /metrics on this separate address, HOST:PORT (default: off)")
+	fl.Duration("cleanup-interval", defaultCleanupInterval, "how often expired tokens are deleted; 0 never")
+	fl.StringVar(&opts.ProductVersion, "product-version", server.DefaultProductVersion, "AWX version reported in X-API-Product-Version and /api/v2/ping/")
+	fl.Int("login-throttle-per-user", defaultThrottlePerUser, "failed logins for one username, within the window, before 429")
+	fl.Int("login-throttle-per-address", defaultThrottlePerAddress, "failed logins from one address, within the window, before 429")
+	fl.Duration("login-throttle-window", defaultThrottleWindow, "the failed-login window; 0 turns the throttle off")
+	fl.Int32("db-max-conns", 0, "PostgreSQL: most connections this server opens (default 16)")
+	fl.Int32("db-min-conns", 0, "PostgreSQL: connections kept open when idle")
+	fl.Duration("db-max-conn-lifetime", 0, "PostgreSQL: replace a connection after this long (default 1h)")
+	fl.Duration("db-max-conn-idle-time", 0, "PostgreSQL: close a connection idle this long (default 30m)")
+	_ = cmd.RegisterFlagCompletionFunc("log-level", cobra.FixedCompletions([]string{"debug", "info", "warn", "error"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("log-format", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -150,7 +206,7 @@ func secondsSetting(changed bool, flagValue int64, getenv func(string) string, e
 }
 
 func serverRun(ctx context.Context, opts *ServerOptions) error {
-	logger := newLogger(opts.IO, opts.LogFormat)
+	logger := newLogger(opts.IO, opts.LogFormat, opts.LogLevel)
 
 	dsn := opts.Database
 	if opts.Dev {
@@ -161,7 +217,7 @@ func serverRun(ctx context.Context, opts *ServerOptions) error {
 		defer os.RemoveAll(dir)
 		dsn = filepath.Join(dir, "awxtoken.db")
 	}
-	st, err := open.Open(ctx, dsn)
+	st, err := open.OpenWith(ctx, dsn, opts.Pool)
 	if err != nil {
 		return fmt.Errorf("opening the database: %w", err)
 	}
@@ -180,6 +236,9 @@ func serverRun(ctx context.Context, opts *ServerOptions) error {
 		Logger:                    logger,
 		AccessTokenExpireSeconds:  opts.AccessExpireSeconds,
 		RefreshTokenExpireSeconds: opts.RefreshExpireSeconds,
+		ProductVersion:            opts.ProductVersion,
+		LoginThrottle:             opts.Throttle,
+		CleanupInterval:           opts.CleanupInterval,
 	})
 	defer srv.Close()
 
@@ -187,14 +246,37 @@ func serverRun(ctx context.Context, opts *ServerOptions) error {
 	if err != nil {
 		return err
 	}
+	// Every phase of a connection is bounded, so slow or stalled clients
+	// (slowloris, a body trickled a byte at a time, a response never read)
+	// cannot hold connections and goroutines forever. Bodies are at most
+	// 1 MiB; WriteTimeout counts from the end of the headers and must cover
+	// the slowest handler (a store waiting out a lock, a password hash).
 	hs := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       20 * time.Second,
+		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(ln) }()
+	if opts.PprofListen != "" {
+		stopPprof, err := servePprof(opts.PprofListen, logger)
+		if err != nil {
+			hs.Close()
+			return err
+		}
+		defer stopPprof()
+	}
+	if opts.MetricsListen != "" {
+		stopMetrics, err := serveMetrics(opts.MetricsListen, srv.MetricsHandler(), logger)
+		if err != nil {
+			hs.Close()
+			return err
+		}
+		defer stopMetrics()
+	}
 	url := "http://" + clientAddr(ln.Addr())
 	logger.Info("awxtoken server listening", "url", url, "version", Version)
 
@@ -223,11 +305,59 @@ func serverRun(ctx context.Context, opts *ServerOptions) error {
 	return nil
 }
 
-func newLogger(ios *IOStreams, format string) *slog.Logger {
-	if format == "json" {
-		return slog.New(slog.NewJSONHandler(ios.ErrOut, nil))
+// servePprof serves CPU and runtime profiles (the paths net/http/pprof
+// uses, so `go tool pprof http://ADDR/debug/pprof/profile` works) on their
+// own listener, never on the API's address: they reveal memory contents.
+// It uses runtime/pprof directly: importing net/http/pprof would register
+// on http.DefaultServeMux and add to every command's start-up time.
+func servePprof(addr string, logger *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--pprof: %w", err)
 	}
-	return slog.New(slog.NewTextHandler(ios.ErrOut, nil))
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /debug/pprof/profile", func(w http.ResponseWriter, r *http.Request) {
+		secs, err := strconv.Atoi(r.URL.Query().Get("seconds"))
+		if err != nil || secs <= 0 || secs > 600 {
+			secs = 30
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		if err := pprof.StartCPUProfile(w); err != nil {
+			// Another profile is running.
+			http.Error(w, err.Error(), http.StatusConflict)
+			return
+		}
+		select {
+		case <-time.After(time.Duration(secs) * time.Second):
+		case <-r.Context().Done():
+		}
+		pprof.StopCPUProfile()
+	})
+	mux.HandleFunc("GET /debug/pprof/{name}", func(w http.ResponseWriter, r *http.Request) {
+		p := pprof.Lookup(r.PathValue("name")) // heap, allocs, goroutine, block, mutex, threadcreate
+		if p == nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		p.WriteTo(w, 0)
+	})
+	ps := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go ps.Serve(ln)
+	logger.Info("pprof listening", "url", "http://"+clientAddr(ln.Addr())+"/debug/pprof/")
+	return func() { ps.Close() }, nil
+}
+
+func newLogger(ios *IOStreams, format, level string) *slog.Logger {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		lv = slog.LevelInfo
+	}
+	ho := &slog.HandlerOptions{Level: lv}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(ios.ErrOut, ho))
+	}
+	return slog.New(slog.NewTextHandler(ios.ErrOut, ho))
 }
 
 // ensureAdmin creates the bootstrap superuser unless that username exists.
@@ -309,4 +439,129 @@ Then, for example:
 
 `, dsn, url, url, shellQuote(username), shellQuote(password), shellQuote(tok.Token))
 	return nil
+}
+
+// serverSettings reads the operational flags into opts: each from its flag
+// when given, else from its environment variable, else the default.
+func serverSettings(fl *pflag.FlagSet, getenv func(string) string, opts *ServerOptions) error {
+	str := func(flag, env string, dst *string) {
+		if !fl.Changed(flag) {
+			if v := getenv(env); v != "" {
+				*dst = v
+			}
+		}
+	}
+	str("log-format", envLogFormat, &opts.LogFormat)
+	str("log-level", envLogLevel, &opts.LogLevel)
+	str("metrics-listen", envMetricsListen, &opts.MetricsListen)
+	str("product-version", envProductVersion, &opts.ProductVersion)
+	if err := checkChoice("log-format", opts.LogFormat, "text", "json"); err != nil {
+		return err
+	}
+	if err := checkChoice("log-level", strings.ToLower(opts.LogLevel), "debug", "info", "warn", "error"); err != nil {
+		return err
+	}
+	if strings.TrimSpace(opts.ProductVersion) == "" {
+		return FlagErrorf("--product-version must not be empty")
+	}
+
+	var err error
+	if opts.CleanupInterval, err = durationSetting(fl, getenv, "cleanup-interval", envCleanupInterval); err != nil {
+		return err
+	}
+	window, err := durationSetting(fl, getenv, "login-throttle-window", envThrottleWindow)
+	if err != nil {
+		return err
+	}
+	perUser, err := intSetting(fl, getenv, "login-throttle-per-user", envThrottlePerUser, 1)
+	if err != nil {
+		return err
+	}
+	perAddr, err := intSetting(fl, getenv, "login-throttle-per-address", envThrottlePerAddress, 1)
+	if err != nil {
+		return err
+	}
+	opts.Throttle = server.ThrottleConfig{Disabled: window == 0, PerUser: perUser, PerAddress: perAddr, Window: window}
+
+	maxConns, err := intSetting(fl, getenv, "db-max-conns", envDBMaxConns, 0)
+	if err != nil {
+		return err
+	}
+	minConns, err := intSetting(fl, getenv, "db-min-conns", envDBMinConns, 0)
+	if err != nil {
+		return err
+	}
+	if maxConns > 0 && minConns > maxConns {
+		return FlagErrorf("--db-min-conns (%d) is more than --db-max-conns (%d)", minConns, maxConns)
+	}
+	lifetime, err := durationSetting(fl, getenv, "db-max-conn-lifetime", envDBMaxConnLifetime)
+	if err != nil {
+		return err
+	}
+	idle, err := durationSetting(fl, getenv, "db-max-conn-idle-time", envDBMaxConnIdleTime)
+	if err != nil {
+		return err
+	}
+	// Zero leaves the backend's default (or the DSN's pool_* setting).
+	opts.Pool.Postgres.MaxConns = int32(maxConns)
+	opts.Pool.Postgres.MinConns = int32(minConns)
+	opts.Pool.Postgres.MaxConnLifetime = lifetime
+	opts.Pool.Postgres.MaxConnIdleTime = idle
+	return nil
+}
+
+// durationSetting is a duration flag, else its variable ("90s", "1h"),
+// else the flag's default; never negative.
+func durationSetting(fl *pflag.FlagSet, getenv func(string) string, flag, env string) (time.Duration, error) {
+	d, err := fl.GetDuration(flag)
+	if err != nil {
+		return 0, err
+	}
+	if !fl.Changed(flag) {
+		if v := getenv(env); v != "" {
+			if d, err = time.ParseDuration(v); err != nil {
+				return 0, FlagErrorf("%s=%q: expected a duration such as 90s, 5m or 1h", env, v)
+			}
+		}
+	}
+	if d < 0 {
+		return 0, FlagErrorf("invalid value %s for --%s: it must not be negative", d, flag)
+	}
+	return d, nil
+}
+
+// intSetting is an integer flag (int or int32), else its variable, else
+// the flag's default; at least least.
+func intSetting(fl *pflag.FlagSet, getenv func(string) string, flag, env string, least int) (int, error) {
+	f := fl.Lookup(flag)
+	n, err := strconv.Atoi(f.Value.String())
+	if err != nil {
+		return 0, err
+	}
+	if !fl.Changed(flag) {
+		if v := getenv(env); v != "" {
+			if n, err = strconv.Atoi(v); err != nil {
+				return 0, FlagErrorf("%s=%q: expected a whole number", env, v)
+			}
+		}
+	}
+	if n < least || n > 1<<30 {
+		return 0, FlagErrorf("invalid value %d for --%s: it must be at least %d", n, flag, least)
+	}
+	return n, nil
+}
+
+// serveMetrics serves Prometheus metrics at /metrics on their own listener:
+// they need no credentials there, and the API's address never shows them.
+func serveMetrics(addr string, h http.Handler, logger *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics-listen: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	ms := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go ms.Serve(ln)
+	logger.Info("metrics listening", "url", "http://"+clientAddr(ln.Addr())+"/metrics")
+	return func() { ms.Close() }, nil
 }

@@ -391,11 +391,11 @@ func (s *Server) createApplication(w http.ResponseWriter, r *http.Request, urlOr
 	}
 	// A concurrent create of the same name is caught by the store's unique
 	// index and answered with the same "__all__" message by writeError.
-	if err := s.store.CreateApplication(r.Context(), app); err != nil {
+	actx := s.activityCtx(r, "create", awx.TypeApplication, func() (int64, map[string]any) { return app.ID, appActivity(app) })
+	if err := s.store.CreateApplication(actx, app); err != nil {
 		writeError(w, r, err)
 		return
 	}
-	s.recordActivity(r, "create", awx.TypeApplication, app.ID, appActivity(app))
 	ar := s.newAppRenderer(r, a)
 	ar.orgs[in.Org.ID] = in.Org
 	v, err := ar.render(r.Context(), app, true, clientSecret)
@@ -477,12 +477,12 @@ func (s *Server) handleApplicationUpdate(w http.ResponseWriter, r *http.Request)
 			upd.ClientSecretDigest = []byte{}
 		}
 	}
-	updated, err := s.store.UpdateApplication(r.Context(), app.ID, upd)
+	actx := s.activityCtx(r, "update", awx.TypeApplication, fixed(app.ID, appChanges(app, appAfterUpdate(app, upd))))
+	updated, err := s.store.UpdateApplication(actx, app.ID, upd)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	s.recordActivity(r, "update", awx.TypeApplication, app.ID, appChanges(app, updated))
 	v, err := s.newAppRenderer(r, a).render(r.Context(), updated, true, clientSecret)
 	if err != nil {
 		writeError(w, r, err)
@@ -507,7 +507,7 @@ func (s *Server) handleApplicationDelete(w http.ResponseWriter, r *http.Request)
 		writeForbidden(w)
 		return
 	}
-	if err := s.store.DeleteApplication(r.Context(), app.ID); err != nil {
+	if err := s.store.DeleteApplication(s.activityCtx(r, "delete", awx.TypeApplication, fixed(app.ID, appActivity(app))), app.ID); err != nil {
 		writeError(w, r, err)
 		return
 	}
@@ -515,7 +515,6 @@ func (s *Server) handleApplicationDelete(w http.ResponseWriter, r *http.Request)
 	s.tokens.forget(func(e tokenCacheEntry) bool {
 		return e.tok.ApplicationID != nil && *e.tok.ApplicationID == app.ID
 	})
-	s.recordActivity(r, "delete", awx.TypeApplication, app.ID, appActivity(app))
 	w.WriteHeader(http.StatusNoContent)
 }
 

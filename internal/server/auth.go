@@ -206,6 +206,7 @@ func (s *Server) basic(w http.ResponseWriter, r *http.Request, cred string) (*Ca
 	}
 	addr := clientAddr(r)
 	if wait, ok := s.throttle.allowed(username, addr, s.now()); !ok {
+		s.metrics.throttledLogins.Inc()
 		writeTooManyLogins(w, wait)
 		return nil, true
 	}
@@ -222,6 +223,7 @@ func (s *Server) basic(w http.ResponseWriter, r *http.Request, cred string) (*Ca
 	// not tell which usernames exist.
 	if !secret.CheckPassword(hash, password) || u == nil || !u.IsActive {
 		s.throttle.failed(username, addr, s.now())
+		s.metrics.failedLogins.Inc()
 		// The username is not logged: people type passwords into it.
 		logger(r).Info("basic authentication failed")
 		writeUnauthorized(w, msgBadBasic)
@@ -483,11 +485,16 @@ func (t *loginThrottle) succeeded(username string) {
 // loginAllowed, loginFailed and loginSucceeded expose the throttle to the
 // password grant (/api/o/token/), which D.8 covers too.
 func (s *Server) loginAllowed(r *http.Request, username string) (retryAfter time.Duration, ok bool) {
-	return s.throttle.allowed(username, clientAddr(r), s.now())
+	retryAfter, ok = s.throttle.allowed(username, clientAddr(r), s.now())
+	if !ok {
+		s.metrics.throttledLogins.Inc()
+	}
+	return retryAfter, ok
 }
 
 func (s *Server) loginFailed(r *http.Request, username string) {
 	s.throttle.failed(username, clientAddr(r), s.now())
+	s.metrics.failedLogins.Inc()
 }
 
 func (s *Server) loginSucceeded(username string) { s.throttle.succeeded(username) }

@@ -19,6 +19,7 @@ const (
 	msgNull          = "This field may not be null."
 	msgBlank         = "This field may not be blank."
 	msgNotString     = "Not a valid string."
+	msgNullChars     = "Null characters are not allowed."
 	msgNotBool       = "Must be a valid boolean."
 	msgScope         = "Must be a simple space-separated string with allowed scopes ['read', 'write']."
 	msgMaxLength255  = "Ensure this field has no more than 255 characters."
@@ -71,6 +72,11 @@ func parseCharField(raw json.RawMessage) (val string, isNullValue bool, msg stri
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return "", false, msgNotString
+		}
+		if strings.IndexByte(s, 0) >= 0 {
+			// DRF's CharField carries ProhibitNullCharactersValidator; and
+			// PostgreSQL text cannot hold NUL at all.
+			return "", false, msgNullChars
 		}
 		return strings.TrimSpace(s), false, ""
 	case "int", "float":

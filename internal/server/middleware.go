@@ -24,6 +24,8 @@ type reqState struct {
 	base   *slog.Logger
 	log    *slog.Logger // base with request_id, built on first use
 	caller *Caller
+	// metrics counts store errors met while serving (countStoreError).
+	metrics *metrics
 }
 
 type ctxKey struct{}
@@ -65,7 +67,7 @@ func newRequestID() string {
 // makes it available to logger(r).
 func (s *Server) withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st := &reqState{id: newRequestID(), base: s.log}
+		st := &reqState{id: newRequestID(), base: s.log, metrics: s.metrics}
 		w.Header().Set("X-API-Request-Id", st.id)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, st)))
 	})

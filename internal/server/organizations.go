@@ -279,11 +279,11 @@ func (s *Server) handleOrganizationCreate(w http.ResponseWriter, r *http.Request
 	o := &store.Organization{Name: *in.Name}
 	setIf(&o.Description, in.Description)
 	setIf(&o.MaxHosts, in.MaxHosts)
-	if err := s.store.CreateOrganization(r.Context(), o); err != nil {
+	actx := s.activityCtx(r, "create", awx.TypeOrganization, func() (int64, map[string]any) { return o.ID, orgActivity(o) })
+	if err := s.store.CreateOrganization(actx, o); err != nil {
 		writeError(w, r, err)
 		return
 	}
-	s.recordActivity(r, "create", awx.TypeOrganization, o.ID, map[string]any{"name": o.Name})
 	s.writeOrganization(w, r, a, o, http.StatusCreated)
 }
 
@@ -307,19 +307,22 @@ func (s *Server) handleOrganizationUpdate(w http.ResponseWriter, r *http.Request
 		writeFieldErrors(w, errs)
 		return
 	}
-	no, err := s.store.UpdateOrganization(r.Context(), o.ID, store.OrganizationUpdate{Name: in.Name, Description: in.Description, MaxHosts: in.MaxHosts})
+	changes := map[string]any{}
+	if in.Name != nil && *in.Name != o.Name {
+		changes["name"] = []any{o.Name, *in.Name}
+	}
+	if in.Description != nil && *in.Description != o.Description {
+		changes["description"] = []any{o.Description, *in.Description}
+	}
+	if in.MaxHosts != nil && *in.MaxHosts != o.MaxHosts {
+		changes["max_hosts"] = []any{o.MaxHosts, *in.MaxHosts}
+	}
+	actx := s.activityCtx(r, "update", awx.TypeOrganization, fixed(o.ID, changes))
+	no, err := s.store.UpdateOrganization(actx, o.ID, store.OrganizationUpdate{Name: in.Name, Description: in.Description, MaxHosts: in.MaxHosts})
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	changes := map[string]any{}
-	if in.Name != nil {
-		changes["name"] = *in.Name
-	}
-	if in.Description != nil {
-		changes["description"] = *in.Description
-	}
-	s.recordActivity(r, "update", awx.TypeOrganization, o.ID, changes)
 	s.writeOrganization(w, r, a, no, http.StatusOK)
 }
 
@@ -334,7 +337,7 @@ func (s *Server) handleOrganizationDelete(w http.ResponseWriter, r *http.Request
 		writeForbidden(w)
 		return
 	}
-	if err := s.store.DeleteOrganization(r.Context(), o.ID); err != nil {
+	if err := s.store.DeleteOrganization(s.activityCtx(r, "delete", awx.TypeOrganization, fixed(o.ID, orgActivity(o))), o.ID); err != nil {
 		writeError(w, r, err)
 		return
 	}
@@ -342,7 +345,6 @@ func (s *Server) handleOrganizationDelete(w http.ResponseWriter, r *http.Request
 	// which ones is not known here, so drop them all (the cache refills in
 	// one lookup per token).
 	s.tokens.forget(func(tokenCacheEntry) bool { return true })
-	s.recordActivity(r, "delete", awx.TypeOrganization, o.ID, map[string]any{"name": o.Name})
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -406,8 +408,27 @@ func (s *Server) orgRoleAssociate(w http.ResponseWriter, r *http.Request, name s
 		writeForbidden(w)
 		return
 	}
-	id, disassociate, ok := parseAssociation(w, r)
+	obj, ok := decodeObject(w, r)
 	if !ok {
+		return
+	}
+	id, disassociate, create, ok := associationOf(w, obj, true)
+	if !ok {
+		return
+	}
+	if create {
+		// A body without an id creates the user, then grants the role
+		// (AWX's SubListCreateAttachDetachAPIView), answering 201.
+		u, a, ok := s.createUserFrom(w, r, obj)
+		if !ok {
+			return
+		}
+		actx := s.activityCtx2(r, "associate", awx.TypeUser, "role", fixed(u.ID, map[string]any{"role": role.ID, "organization": role.OrganizationID, "role_name": string(role.Name)}))
+		if err := s.store.GrantRole(actx, role.ID, u.ID); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		s.writeCreatedUser(w, r, a, u)
 		return
 	}
 	s.grantOrRevoke(w, r, role, id, disassociate)

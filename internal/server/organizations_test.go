@@ -148,7 +148,8 @@ func TestOrganizationMembership(t *testing.T) {
 
 	// Bad association bodies.
 	for _, tc := range []struct{ body, want string }{
-		{`{}`, `{"msg":"\"id\" field must be an integer."}`},
+		// No id asks to create a user (AWX's sub-list create): its validation.
+		{`{}`, `{"password":["Password required for new User."],"username":["This field is required."]}`},
 		{`{"id":"x"}`, `{"msg":"\"id\" field must be an integer."}`},
 		{`{"disassociate":true}`, `{"msg":"\"id\" is required to disassociate"}`},
 	} {
@@ -217,4 +218,59 @@ func TestRoles(t *testing.T) {
 	// Revoke.
 	expectStatus(t, s.Do(t, "POST", fmt.Sprintf("/api/v2/users/%d/roles/", bob.ID), asAlice, fmt.Sprintf(`{"id":%d,"disassociate":true}`, memberRole)), 204)
 	expect(t, s.Do(t, "GET", fmt.Sprintf("/api/v2/roles/%d/", memberRole), asBob, nil), 403, bodyForbidden)
+}
+
+// The awx.awx user module with organization: creates the user through the
+// organization's sub-list, with no "id" in the body (AWX's
+// SubListCreateAttachDetachAPIView): 201, the user, and the role granted.
+func TestOrganizationSubListCreatesUser(t *testing.T) {
+	s := servertest.Start(t)
+	org := s.CreateOrg(t, "Ops")
+	r := s.Do(t, "POST", fmt.Sprintf("/api/v2/organizations/%d/users/", org.ID), s.Admin(),
+		`{"username":"ansible-bob","first_name":"Bob","password":"s3cret-pass"}`)
+	expectStatus(t, r, 201)
+	var u struct {
+		ID        int64  `json:"id"`
+		URL       string `json:"url"`
+		Username  string `json:"username"`
+		FirstName string `json:"first_name"`
+		Password  string `json:"password"`
+	}
+	r.JSON(t, &u)
+	if u.Username != "ansible-bob" || u.FirstName != "Bob" || u.Password != "$encrypted$" || r.Header.Get("Location") != u.URL {
+		t.Fatalf("created %+v, Location %q", u, r.Header.Get("Location"))
+	}
+	if strings.Contains(string(r.Body), "s3cret-pass") {
+		t.Fatal("the password came back")
+	}
+	// Member now, and the password works.
+	r = s.Do(t, "GET", fmt.Sprintf("/api/v2/organizations/%d/users/?username=ansible-bob", org.ID), s.Admin(), nil)
+	expectContains(t, r, 200, `"count":1,`)
+	expectStatus(t, s.Do(t, "GET", "/api/v2/me/", servertest.Basic("ansible-bob", "s3cret-pass"), nil), 200)
+
+	// The admins sub-list creates an admin the same way.
+	r = s.Do(t, "POST", fmt.Sprintf("/api/v2/organizations/%d/admins/", org.ID), s.Admin(), `{"id":null,"username":"carol","password":"pw-carol-1"}`)
+	expectStatus(t, r, 201)
+	r = s.Do(t, "GET", fmt.Sprintf("/api/v2/organizations/%d/admins/?username=carol", org.ID), s.Admin(), nil)
+	expectContains(t, r, 200, `"count":1,`)
+
+	// Validation is the user create's; a duplicate is a field error.
+	expectContains(t, s.Do(t, "POST", fmt.Sprintf("/api/v2/organizations/%d/users/", org.ID), s.Admin(), `{"first_name":"x"}`), 400, `"username":["This field is required."]`)
+	expectContains(t, s.Do(t, "POST", fmt.Sprintf("/api/v2/organizations/%d/users/", org.ID), s.Admin(), `{"username":"carol","password":"x"}`), 400, `"username":[`)
+	// Disassociate without an id, and a non-integer id, keep AWX's messages.
+	expect(t, s.Do(t, "POST", fmt.Sprintf("/api/v2/organizations/%d/users/", org.ID), s.Admin(), `{"disassociate":true}`), 400, `{"msg":"\"id\" is required to disassociate"}`)
+	expect(t, s.Do(t, "POST", fmt.Sprintf("/api/v2/organizations/%d/users/", org.ID), s.Admin(), `{"id":"bob"}`), 400, `{"msg":"\"id\" field must be an integer."}`)
+
+	// A plain member may not create users through the sub-list.
+	member := s.CreateUser(t, "plain", "plain-pw-1", false)
+	s.Grant(t, org.ID, store.RoleMember, member.ID)
+	expectStatus(t, s.Do(t, "POST", fmt.Sprintf("/api/v2/organizations/%d/users/", org.ID), servertest.Basic("plain", "plain-pw-1"), `{"username":"eve","password":"pw"}`), 403)
+}
+
+// expectContains checks status and that the body holds want.
+func expectContains(t *testing.T, r *servertest.Response, status int, want string) {
+	t.Helper()
+	if r.Status != status || !strings.Contains(string(r.Body), want) {
+		t.Fatalf("got %d %s\nwant %d with %s", r.Status, r.Body, status, want)
+	}
 }

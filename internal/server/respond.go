@@ -139,6 +139,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		// The client went away; nobody reads the answer.
 		logger(r).Debug("request canceled", "err", err)
 	} else {
+		countStoreError(r)
 		logger(r).Error("internal error", "err", err)
 	}
 	writeServerError(w, r)

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 
 	"github.com/awxtoken/awxtoken/awx"
@@ -42,20 +44,43 @@ func parseAssociation(w http.ResponseWriter, r *http.Request) (id int64, disasso
 	if !ok {
 		return 0, false, false
 	}
+	id, disassociate, _, ok = associationOf(w, obj, false)
+	return id, disassociate, ok
+}
+
+// associationOf reads an association body already decoded. With
+// allowCreate, a body whose id is absent or falsy and that does not
+// disassociate asks for a new object instead (create is true), as AWX's
+// SubListCreateAttachDetachAPIView does: the awx.awx user module creates a
+// user through POST /organizations/{id}/users/ that way.
+func associationOf(w http.ResponseWriter, obj map[string]json.RawMessage, allowCreate bool) (id int64, disassociate, create, ok bool) {
 	_, disassociate = obj["disassociate"]
 	raw, given := obj["id"]
 	if given && jsonKind(raw) == "int" {
 		n, ok := parseIntField(raw)
 		if ok && n > 0 {
-			return n, disassociate, true
+			return n, disassociate, false, true
 		}
+	}
+	if allowCreate && !disassociate && (!given || isFalsy(raw)) {
+		return 0, false, true, true
 	}
 	if disassociate && (!given || isNull(raw) || string(raw) == "0") {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"msg": `"id" is required to disassociate`})
 	} else {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"msg": `"id" field must be an integer.`})
 	}
-	return 0, false, false
+	return 0, false, false, false
+}
+
+// isFalsy reports whether a JSON value is false in Python's sense (what
+// AWX's `if not request.data.get('id')` tests): null, false, 0, "".
+func isFalsy(raw json.RawMessage) bool {
+	switch string(bytes.TrimSpace(raw)) {
+	case "null", "false", "0", `""`, "0.0", "[]", "{}":
+		return true
+	}
+	return false
 }
 
 // grantOrRevoke gives role to user userID or takes it away, answering 204.
@@ -74,15 +99,17 @@ func (s *Server) grantOrRevoke(w http.ResponseWriter, r *http.Request, role *sto
 	op := "associate"
 	if disassociate {
 		op = "disassociate"
-		err = s.store.RevokeRole(r.Context(), role.ID, u.ID)
+	}
+	actx := s.activityCtx2(r, op, awx.TypeUser, "role", fixed(u.ID, map[string]any{"role": role.ID, "organization": role.OrganizationID, "role_name": string(role.Name)}))
+	if disassociate {
+		err = s.store.RevokeRole(actx, role.ID, u.ID)
 	} else {
-		err = s.store.GrantRole(r.Context(), role.ID, u.ID)
+		err = s.store.GrantRole(actx, role.ID, u.ID)
 	}
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	s.recordActivity(r, op, awx.TypeUser, u.ID, map[string]any{"role": role.ID, "organization": role.OrganizationID, "role_name": string(role.Name)})
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -52,9 +52,11 @@ func (s *Server) routes() http.Handler {
 
 	// Tokens, applications, activity stream and /api/o/: routes_tokens.go.
 	s.tokenRoutes(rt)
+	// Activity stream (activity.go).
+	s.activityRoutes(rt)
 
 	rt.finish()
-	return chain(rt, s.withRequestID, s.withAWXHeaders, s.withRecover, s.withBodyLimit)
+	return chain(rt, s.withRequestID, s.withAWXHeaders, s.withMetrics, s.withRecover, s.withBodyLimit)
 }
 
 // chain applies middleware, the first one outermost.
@@ -166,13 +168,25 @@ func (rt *router) finish() {
 
 // ServeHTTP routes a request. Every route ends in a slash, so a path
 // without one goes straight to notFound; the ServeMux would otherwise
-// answer it with its own redirect (307 for every method).
+// answer it with its own redirect (307 for every method). A path that is
+// not canonical goes there too, for the same reason.
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !strings.HasSuffix(r.URL.Path, "/") {
+	// The escaped path decides: "/api/v2/users/2%2F" does not end in a
+	// slash, however its decoded form looks.
+	if !strings.HasSuffix(r.URL.EscapedPath(), "/") || !canonical(r.URL.Path) {
 		rt.notFound(w, r)
 		return
 	}
 	rt.mux.ServeHTTP(w, r)
+}
+
+// canonical reports whether p has no empty, "." or ".." segment (decoded,
+// so %2e%2e counts). The ServeMux would answer any other path with a
+// plain-text 307 to its cleaned form; here it names nothing (AWX's 404), so
+// no spelling of a path reaches a route it does not name.
+func canonical(p string) bool {
+	return !strings.Contains(p, "//") && !strings.Contains(p, "/./") && !strings.Contains(p, "/../") &&
+		!strings.HasSuffix(p, "/.") && !strings.HasSuffix(p, "/..")
 }
 
 // optionsBody is a minimal version of DRF's OPTIONS metadata.
@@ -188,7 +202,7 @@ type optionsBody struct {
 // APPEND_SLASH, a GET of a routed path without its trailing slash is
 // redirected (301) to the path with it.
 func (rt *router) notFound(w http.ResponseWriter, r *http.Request) {
-	if (r.Method == http.MethodGet || r.Method == http.MethodHead) && !strings.HasSuffix(r.URL.Path, "/") {
+	if (r.Method == http.MethodGet || r.Method == http.MethodHead) && !strings.HasSuffix(r.URL.Path, "/") && canonical(r.URL.Path) && r.URL.RawPath == "" {
 		probe := r.Clone(r.Context())
 		probe.URL.Path = r.URL.Path + "/"
 		probe.URL.RawPath = ""

@@ -37,13 +37,12 @@ func (s *Server) tokenRoutes(rt *router) {
 	rt.handle("POST /api/v2/users/{id}/personal_tokens/", s.handleUserPersonalTokenCreate)
 	rt.handle("GET /api/v2/users/{id}/applications/", s.handleUserApplicationList)
 
-	// Not served from here yet (their handlers belong to the activity
-	// stream and OAuth2 endpoint work; register them below when they land):
-	//
-	// rt.handle("GET /api/v2/tokens/{id}/activity_stream/", ...)
-	// rt.handle("GET /api/v2/applications/{id}/activity_stream/", ...)
-	// rt.handle("GET /api/v2/activity_stream/", ...)
-	// rt.public("GET /api/o/", s.handleOAuthRoot)
-	// rt.oauth("POST /api/o/token/", s.handleOAuthToken)
-	// rt.oauth("POST /api/o/revoke_token/", s.handleOAuthRevoke)
+	// OAuth2 endpoints (oauth.go). /api/o/authorize/ is not served: the
+	// authorization-code grant is not implemented, so it is a 404.
+	rt.public("GET /api/o/", s.handleOAuthRoot)
+	rt.oauth("POST /api/o/token/", s.handleOAuthToken)
+	rt.oauth("POST /api/o/revoke_token/", s.handleOAuthRevoke)
+
+	// The activity streams of tokens and applications are registered with
+	// the rest of the activity stream (activity.go).
 }

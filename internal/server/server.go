@@ -57,6 +57,10 @@ type Config struct {
 	// LoginThrottle limits failed Basic logins (spec D.8); the zero value
 	// means the defaults, Disabled turns it off.
 	LoginThrottle ThrottleConfig
+
+	// CleanupInterval is how often expired access tokens and old refresh
+	// tokens are deleted (cleanup.go); zero or less: never.
+	CleanupInterval time.Duration
 }
 
 // Server serves the AWX API. Create it with New, serve Handler, and call
@@ -70,6 +74,8 @@ type Server struct {
 	tokens   *tokenCache
 	lastUsed *lastUsedBatcher
 	throttle *loginThrottle
+	metrics  *metrics
+	cleanup  *cleanupLoop
 
 	closeOnce sync.Once
 	stop      chan struct{}
@@ -113,11 +119,13 @@ func New(cfg Config) *Server {
 		tokens:   newTokenCache(),
 		lastUsed: newLastUsedBatcher(),
 		throttle: newLoginThrottle(cfg.LoginThrottle),
+		metrics:  newMetrics(),
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
 	}
 	s.handler = s.routes()
 	go s.flushLoop()
+	s.cleanup = s.startCleanup(cfg.CleanupInterval)
 	s.invalidationsDone = make(chan struct{})
 	if inv, ok := cfg.Store.(store.Invalidator); ok {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -172,6 +180,7 @@ func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.stop)
 		<-s.done
+		s.cleanup.stop()
 		s.stopInvalidations()
 		<-s.invalidationsDone
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

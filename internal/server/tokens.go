@@ -251,21 +251,14 @@ func (s *Server) handleTokenUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	old := *t
-	t, err := s.store.UpdateAccessToken(r.Context(), t.ID, upd)
+	actx := s.activityCtx(r, "update", awx.TypeToken, fixed(t.ID, tokenUpdateChanges(&old, upd)))
+	t, err := s.store.UpdateAccessToken(actx, t.ID, upd)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
 	// A narrowed scope must bind the next request made with this token.
 	s.forgetToken(t.ID)
-	changes := map[string]any{}
-	if old.Description != t.Description {
-		changes["description"] = []string{old.Description, t.Description}
-	}
-	if old.Scope != t.Scope {
-		changes["scope"] = []string{old.Scope, t.Scope}
-	}
-	s.recordActivity(r, "update", awx.TypeToken, t.ID, changes)
 	tr := s.newTokenRenderer()
 	tr.remember(a.User, app)
 	v, err := tr.render(r.Context(), t, nil)
@@ -288,12 +281,12 @@ func (s *Server) handleTokenDelete(w http.ResponseWriter, r *http.Request) {
 		writeForbidden(w)
 		return
 	}
-	if err := s.store.DeleteAccessToken(r.Context(), t.ID); err != nil {
+	if err := s.store.DeleteAccessToken(s.activityCtx(r, "delete", awx.TypeToken, fixed(t.ID, tokenActivity(t))), t.ID); err != nil {
 		writeError(w, r, err)
 		return
 	}
 	s.forgetToken(t.ID)
-	s.recordActivity(r, "delete", awx.TypeToken, t.ID, tokenActivity(t))
+	s.metrics.tokensRevoked.Inc()
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -535,7 +528,8 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, src tokenAp
 		secrets.Refresh = secret.NewToken()
 		refresh = &store.RefreshToken{Digest: secret.Digest(secrets.Refresh), UserID: a.User.ID, ApplicationID: app.ID}
 	}
-	if err := s.store.CreateAccessToken(r.Context(), t, refresh); err != nil {
+	actx := s.activityCtx(r, "create", awx.TypeToken, func() (int64, map[string]any) { return t.ID, tokenActivity(t) })
+	if err := s.store.CreateAccessToken(actx, t, refresh); err != nil {
 		if store.ErrorCode(err) == store.ENOTFOUND && app != nil {
 			// The application was deleted between the lookup and the insert.
 			writeFieldErrors(w, fieldErrors{"application": {invalidPK(itoa64(app.ID))}})
@@ -544,7 +538,11 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, src tokenAp
 		writeError(w, r, err)
 		return
 	}
-	s.recordActivity(r, "create", awx.TypeToken, t.ID, tokenActivity(t))
+	if app != nil {
+		s.metrics.tokenIssued(tokenKindApplication)
+	} else {
+		s.metrics.tokenIssued(tokenKindPersonal)
+	}
 	tr := s.newTokenRenderer()
 	tr.remember(a.User, app)
 	v, err := tr.render(r.Context(), t, secrets)

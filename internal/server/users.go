@@ -257,28 +257,39 @@ func validEmail(s string) bool {
 
 // handleUserCreate serves POST /api/v2/users/ (superusers only).
 func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
-	a, err := s.actor(r)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	if !access.CanCreateUser(a) {
-		writeForbidden(w)
-		return
-	}
 	obj, ok := decodeObject(w, r)
 	if !ok {
 		return
 	}
+	u, a, ok := s.createUserFrom(w, r, obj)
+	if !ok {
+		return
+	}
+	s.writeCreatedUser(w, r, a, u)
+}
+
+// createUserFrom checks that the caller may add users, validates obj and
+// stores the new user; on failure it has written AWX's error. Shared by
+// POST /users/ and the organization sub-lists that create a user.
+func (s *Server) createUserFrom(w http.ResponseWriter, r *http.Request, obj map[string]json.RawMessage) (*store.User, access.Actor, bool) {
+	a, err := s.actor(r)
+	if err != nil {
+		writeError(w, r, err)
+		return nil, a, false
+	}
+	if !access.CanCreateUser(a) {
+		writeForbidden(w)
+		return nil, a, false
+	}
 	in, errs := parseUserInput(obj, true, true)
 	if len(errs) > 0 {
 		writeFieldErrors(w, errs)
-		return
+		return nil, a, false
 	}
 	hash, err := secret.HashPassword(*in.Password)
 	if err != nil {
 		writeError(w, r, err)
-		return
+		return nil, a, false
 	}
 	u := &store.User{Username: *in.Username, PasswordHash: hash, IsActive: true}
 	setIf(&u.FirstName, in.FirstName)
@@ -286,15 +297,20 @@ func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
 	setIf(&u.Email, in.Email)
 	setIf(&u.IsSuperuser, in.IsSuperuser)
 	setIf(&u.IsSystemAuditor, in.IsSystemAuditor)
-	if err := s.store.CreateUser(r.Context(), u); err != nil {
+	actx := s.activityCtx(r, "create", awx.TypeUser, func() (int64, map[string]any) { return u.ID, userActivity(u) })
+	if err := s.store.CreateUser(actx, u); err != nil {
 		if store.ErrorCode(err) == store.ECONFLICT {
 			writeFieldErrors(w, fieldErrors{"username": {msgUsernameTaken}})
-			return
+			return nil, a, false
 		}
 		writeError(w, r, err)
-		return
+		return nil, a, false
 	}
-	s.recordActivity(r, "create", awx.TypeUser, u.ID, map[string]any{"username": u.Username})
+	return u, a, true
+}
+
+// writeCreatedUser answers 201 with the new user and its Location.
+func (s *Server) writeCreatedUser(w http.ResponseWriter, r *http.Request, a access.Actor, u *store.User) {
 	caps, err := s.userCaps(r.Context(), a, caller(r), u, []store.Membership{})
 	if err != nil {
 		writeError(w, r, err)
@@ -356,7 +372,17 @@ func (s *Server) handleUserUpdate(w http.ResponseWriter, r *http.Request) {
 		upd.PasswordHash = &hash
 		changes["password"] = awx.EncryptedPassword
 	}
-	nu, err := s.store.UpdateUser(r.Context(), u.ID, upd)
+	for k, v := range map[string]*string{"username": in.Username, "first_name": in.FirstName, "last_name": in.LastName, "email": in.Email} {
+		if v != nil {
+			changes[k] = *v
+		}
+	}
+	for k, v := range map[string]*bool{"is_superuser": in.IsSuperuser, "is_system_auditor": in.IsSystemAuditor} {
+		if v != nil {
+			changes[k] = *v
+		}
+	}
+	nu, err := s.store.UpdateUser(s.activityCtx(r, "update", awx.TypeUser, fixed(u.ID, changes)), u.ID, upd)
 	if err != nil {
 		if store.ErrorCode(err) == store.ECONFLICT {
 			writeFieldErrors(w, fieldErrors{"username": {msgUsernameTaken}})
@@ -370,12 +396,6 @@ func (s *Server) handleUserUpdate(w http.ResponseWriter, r *http.Request) {
 	if c := caller(r); c != nil && c.User.ID == nu.ID {
 		c.User = nu
 	}
-	for k, v := range map[string]*string{"username": in.Username, "first_name": in.FirstName, "last_name": in.LastName, "email": in.Email} {
-		if v != nil {
-			changes[k] = *v
-		}
-	}
-	s.recordActivity(r, "update", awx.TypeUser, u.ID, changes)
 	caps, err := s.userCaps(r.Context(), a, caller(r), nu, ms)
 	if err != nil {
 		writeError(w, r, err)
@@ -395,12 +415,11 @@ func (s *Server) handleUserDelete(w http.ResponseWriter, r *http.Request) {
 		writeDetail(w, http.StatusForbidden, "Cannot delete user.")
 		return
 	}
-	if err := s.store.DeleteUser(r.Context(), u.ID); err != nil {
+	if err := s.store.DeleteUser(s.activityCtx(r, "delete", awx.TypeUser, fixed(u.ID, userActivity(u))), u.ID); err != nil {
 		writeError(w, r, err)
 		return
 	}
 	s.forgetUserTokens(u.ID)
-	s.recordActivity(r, "delete", awx.TypeUser, u.ID, map[string]any{"username": u.Username})
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -250,13 +250,21 @@ type Order struct {
 //   - applications: organization in OrgIDs
 //   - users: id = UserID, or a member (any role) of an organization in OrgIDs
 //   - organizations: id in OrgIDs
-//   - activity: ActorID = UserID, or the object is visible by the rules above
-//     (tokens and applications of OrgIDs)
+//   - activity: ActorID = UserID, or the entry's object is visible: a user
+//     by the users rule, an organization by the organizations rule, an
+//     application of AppOrgIDs, a token of UserID or of an application of
+//     TokenOrgIDs
 //
 // The access package computes OrgIDs for the viewer and resource.
 type Restriction struct {
 	UserID int64
 	OrgIDs []int64
+	// Activity only: a viewer sees the applications of the organizations
+	// they are a member of, but the tokens of those they administer or
+	// audit, and both differ from OrgIDs (any role), so each has its own
+	// list.
+	AppOrgIDs   []int64
+	TokenOrgIDs []int64
 }
 
 // Store is the whole persistence API. Every method is safe for concurrent

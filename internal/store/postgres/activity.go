@@ -26,27 +26,47 @@ func scanActivity(s scanner) (*store.Activity, error) {
 // the change the entry describes.
 func (d *DB) AddActivity(ctx context.Context, a *store.Activity) error {
 	return d.write(ctx, "add activity", func(ctx context.Context, tx pgx.Tx, now time.Time) error {
-		if err := checkText(a.Operation, a.ObjectType, a.Object2); err != nil {
-			return err
-		}
-		ts := now
-		if !a.Timestamp.IsZero() {
-			ts = truncTime(a.Timestamp)
-		}
-		changes := a.Changes
-		if len(changes) == 0 {
-			changes = []byte("{}")
-		}
-		var id int64
-		err := tx.QueryRow(ctx, `INSERT INTO activity (timestamp, actor_id, operation, object_type,
-			object_id, object2, changes) VALUES ($1, (SELECT id FROM users WHERE id = $2), $3, $4, $5, $6, $7)
-			RETURNING id`, ts, a.ActorID, a.Operation, a.ObjectType, a.ObjectID, a.Object2, changes).Scan(&id)
-		if err != nil {
-			return err
-		}
-		a.ID, a.Timestamp, a.Changes = id, ts, changes
-		return nil
+		return insertActivity(ctx, tx, a, now)
 	})
+}
+
+// withActivity makes fn also write the entry act builds, in fn's
+// transaction, once fn has succeeded: the change and its activity stream
+// entry commit together. act runs again if the transaction is retried.
+func withActivity(fn writeFunc, act store.ActivityFunc) writeFunc {
+	return func(ctx context.Context, tx pgx.Tx, now time.Time) error {
+		if err := fn(ctx, tx, now); err != nil {
+			return err
+		}
+		a := act()
+		if a == nil {
+			return nil
+		}
+		return insertActivity(ctx, tx, a, now)
+	}
+}
+
+func insertActivity(ctx context.Context, tx pgx.Tx, a *store.Activity, now time.Time) error {
+	if err := checkText(a.Operation, a.ObjectType, a.Object2); err != nil {
+		return err
+	}
+	ts := now
+	if !a.Timestamp.IsZero() {
+		ts = truncTime(a.Timestamp)
+	}
+	changes := a.Changes
+	if len(changes) == 0 {
+		changes = []byte("{}")
+	}
+	var id int64
+	err := tx.QueryRow(ctx, `INSERT INTO activity (timestamp, actor_id, operation, object_type,
+		object_id, object2, changes) VALUES ($1, (SELECT id FROM users WHERE id = $2), $3, $4, $5, $6, $7)
+		RETURNING id`, ts, a.ActorID, a.Operation, a.ObjectType, a.ObjectID, a.Object2, changes).Scan(&id)
+	if err != nil {
+		return err
+	}
+	a.ID, a.Timestamp, a.Changes = id, ts, changes
+	return nil
 }
 
 func (d *DB) ListActivity(ctx context.Context, q store.Query) ([]*store.Activity, int, error) {

@@ -217,6 +217,9 @@ type writeFunc func(ctx context.Context, tx pgx.Tx, now time.Time) error
 // on). Deadlocks, serialization failures and connections found dead before
 // anything was sent are retried.
 func (d *DB) write(ctx context.Context, op string, fn writeFunc) error {
+	if act := store.PendingActivity(ctx); act != nil {
+		fn = withActivity(fn, act)
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}

@@ -28,27 +28,47 @@ func scanActivity(s scanner) (*store.Activity, error) {
 // the change the entry describes.
 func (d *DB) AddActivity(ctx context.Context, a *store.Activity) error {
 	return d.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
-		ts := now
-		if !a.Timestamp.IsZero() {
-			ts = truncTime(a.Timestamp)
-		}
-		changes := a.Changes
-		if len(changes) == 0 {
-			changes = []byte("{}")
-		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO activity (timestamp, actor_id, operation, object_type,
-			object_id, object2, changes) VALUES (?, (SELECT id FROM users WHERE id = ?), ?, ?, ?, ?, ?)`,
-			micro(ts), nullInt(a.ActorID), a.Operation, a.ObjectType, a.ObjectID, a.Object2, changes)
-		if err != nil {
-			return internal("add activity", err)
-		}
-		id, err := res.LastInsertId()
-		if err != nil {
-			return internal("add activity", err)
-		}
-		a.ID, a.Timestamp, a.Changes = id, ts, changes
-		return nil
+		return insertActivity(ctx, tx, a, now)
 	})
+}
+
+// withActivity makes fn also write the entry act builds, in fn's
+// transaction (and savepoint, when grouped), once fn has succeeded: the
+// change and its activity stream entry are durable together, in one commit.
+func withActivity(fn writeFunc, act store.ActivityFunc) writeFunc {
+	return func(ctx context.Context, tx *sql.Tx, now time.Time) error {
+		if err := fn(ctx, tx, now); err != nil {
+			return err
+		}
+		a := act()
+		if a == nil {
+			return nil
+		}
+		return insertActivity(ctx, tx, a, now)
+	}
+}
+
+func insertActivity(ctx context.Context, tx *sql.Tx, a *store.Activity, now time.Time) error {
+	ts := now
+	if !a.Timestamp.IsZero() {
+		ts = truncTime(a.Timestamp)
+	}
+	changes := a.Changes
+	if len(changes) == 0 {
+		changes = []byte("{}")
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO activity (timestamp, actor_id, operation, object_type,
+		object_id, object2, changes) VALUES (?, (SELECT id FROM users WHERE id = ?), ?, ?, ?, ?, ?)`,
+		micro(ts), nullInt(a.ActorID), a.Operation, a.ObjectType, a.ObjectID, a.Object2, changes)
+	if err != nil {
+		return internal("add activity", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return internal("add activity", err)
+	}
+	a.ID, a.Timestamp, a.Changes = id, ts, changes
+	return nil
 }
 
 func (d *DB) ListActivity(ctx context.Context, q store.Query) ([]*store.Activity, int, error) {

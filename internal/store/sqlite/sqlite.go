@@ -228,6 +228,9 @@ type writeOp struct {
 // synchronous=FULL each commit is an fsync, and sharing it is what lets many
 // clients create tokens quickly while every acknowledged write is on disk.
 func (d *DB) write(ctx context.Context, fn writeFunc) error {
+	if act := store.PendingActivity(ctx); act != nil {
+		fn = withActivity(fn, act)
+	}
 	op := &writeOp{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
 	case d.writes <- op:

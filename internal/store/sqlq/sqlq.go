@@ -420,14 +420,22 @@ func (b *builder) restrict(x *store.Restriction) (string, error) {
 		// Placeholders may be positional ("?"), so arguments are bound in
 		// the order their markers appear in the text.
 		c := a + ".actor_id = " + b.bind(x.UserID)
-		if l := in(x.OrgIDs); l != "" {
+		if l := in(x.AppOrgIDs); l != "" {
 			c += " OR (" + a + ".object_type = 'o_auth2_application' AND " + a + ".object_id IN (SELECT id FROM applications WHERE organization_id IN " + l + "))"
 		}
 		tok := "SELECT id FROM access_tokens WHERE user_id = " + b.bind(x.UserID)
-		if l := in(x.OrgIDs); l != "" {
+		if l := in(x.TokenOrgIDs); l != "" {
 			tok += " OR application_id IN (SELECT id FROM applications WHERE organization_id IN " + l + ")"
 		}
 		c += " OR (" + a + ".object_type = 'o_auth2_access_token' AND " + a + ".object_id IN (" + tok + "))"
+		usr := a + ".object_id = " + b.bind(x.UserID)
+		if l := in(x.OrgIDs); l != "" {
+			usr += " OR " + a + ".object_id IN (SELECT rm.user_id FROM role_members rm JOIN roles r ON r.id = rm.role_id WHERE r.organization_id IN " + l + ")"
+		}
+		c += " OR (" + a + ".object_type = 'user' AND (" + usr + "))"
+		if l := in(x.OrgIDs); l != "" {
+			c += " OR (" + a + ".object_type = 'organization' AND " + a + ".object_id IN " + l + ")"
+		}
 		return "(" + c + ")", nil
 	}
 	return "", fmt.Errorf("sqlq: no restriction rule for resource %q", b.r.Name)

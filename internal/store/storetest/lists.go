@@ -507,10 +507,22 @@ func testRestrictions(t *testing.T, open Opener) {
 	}
 	got, n = act(store.Restriction{UserID: f.bob.ID})
 	eq("bob: own actions and own tokens", got, n, eAliceT3, eBobT3, eBobApp2)
-	got, n = act(store.Restriction{UserID: f.bob.ID, OrgIDs: []int64{f.orgA.ID}})
-	eq("bob with Org A", got, n, eAliceT3, eBobT3, eBobApp2, eCarolApp1)
+	got, n = act(store.Restriction{UserID: f.bob.ID, AppOrgIDs: []int64{f.orgA.ID}})
+	eq("bob with Org A's applications", got, n, eAliceT3, eBobT3, eBobApp2, eCarolApp1)
 	got, n = act(store.Restriction{UserID: f.carol.ID})
 	eq("carol", got, n, eCarolApp1, eCarolUser)
 	got, n = act(store.Restriction{UserID: f.alice.ID})
-	eq("alice", got, n, eAliceT1, eAliceT3)
+	eq("alice: own actions and entries about herself", got, n, eAliceT1, eAliceT3, eCarolUser)
+
+	// Tokens of an organization's applications are a separate list from
+	// its applications (admins and auditors see the tokens, members the
+	// applications); users and organizations follow OrgIDs.
+	eAliceOrgB := add(f.alice.ID, "organization", f.orgB.ID)
+	eAliceBob := add(f.alice.ID, "user", f.bob.ID)
+	got, n = act(store.Restriction{UserID: f.carol.ID, TokenOrgIDs: []int64{f.orgB.ID}})
+	eq("carol auditing Org B's tokens", got, n, eCarolApp1, eCarolUser, eAliceT3, eBobT3)
+	got, n = act(store.Restriction{UserID: f.carol.ID, AppOrgIDs: []int64{f.orgB.ID}})
+	eq("carol seeing Org B's applications", got, n, eCarolApp1, eCarolUser, eBobApp2)
+	got, n = act(store.Restriction{UserID: f.carol.ID, OrgIDs: []int64{f.orgA.ID, f.orgB.ID}})
+	eq("carol with a role in Org A and B", got, n, eCarolApp1, eCarolUser, eAliceOrgB, eAliceBob)
 }

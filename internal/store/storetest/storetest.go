@@ -36,6 +36,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Cascades", func(t *testing.T) { testCascades(t, open) })
 	t.Run("Maintenance", func(t *testing.T) { testMaintenance(t, open) })
 	t.Run("Activity", func(t *testing.T) { testActivity(t, open) })
+	t.Run("ActivityInTransaction", func(t *testing.T) { testActivityInTransaction(t, open) })
 	t.Run("TokenFilters", func(t *testing.T) { testTokenFilters(t, open) })
 	t.Run("FilterErrors", func(t *testing.T) { testFilterErrors(t, open) })
 	t.Run("OtherFilters", func(t *testing.T) { testOtherFilters(t, open) })
