@@ -18,9 +18,8 @@ step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 echo "building awxtoken..."
 go build -o "$bin" ./cmd/awxtoken
 
-# A free loopback port, so the demo never collides with a running server.
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 18052)
-"$bin" server --dev --listen "127.0.0.1:$port" >"$work/dev.out" 2>"$work/server.log" &
+# Port 0: the kernel picks a free loopback port, and the dev server prints it.
+"$bin" server --dev --listen 127.0.0.1:0 >"$work/dev.out" 2>"$work/server.log" &
 server_pid=$!
 for _ in $(seq 1 100); do
   grep -q CONTROLLER_OAUTH_TOKEN "$work/dev.out" 2>/dev/null && break
