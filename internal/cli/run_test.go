@@ -669,7 +669,7 @@ func TestServerDev(t *testing.T) {
 	exports := regexp.MustCompile(`export (CONTROLLER_[A-Z_]+)=(\S+)`)
 	deadline := time.Now().Add(20 * time.Second)
 	var env map[string]string
-	for env == nil || len(env) < 4 {
+	for len(env) < 4 {
 		select {
 		case code := <-done:
 			t.Fatalf("server exited %d early: %s", code, errOut.String())

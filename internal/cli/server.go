@@ -73,8 +73,9 @@ type ServerOptions struct {
 	RefreshExpireSeconds int64
 	LogFormat            string
 	Dev                  bool
-	// PprofListen, when set, serves net/http/pprof on this separate
-	// address (never on the API listener), for profiling under load.
+	// PprofListen, when set, serves Go's profiles (at net/http/pprof's
+	// paths) on this separate address, never on the API listener, for
+	// profiling under load (go run ./bench --profile).
 	PprofListen string
 	LogLevel    string
 	// MetricsListen, when set, serves Prometheus metrics at /metrics on

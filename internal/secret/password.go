@@ -59,6 +59,13 @@ func HashPassword(pw string) (string, error) {
 // argon2id computation, so a caller that passes "" for a missing user does
 // not reveal through timing that the user does not exist.
 func CheckPassword(encoded, pw string) bool {
+	if strings.IndexByte(pw, 0) >= 0 {
+		// No password holds NUL (the API refuses it, as DRF does), and
+		// HMAC pads short keys with zeros: without this, "pw\x00" would
+		// match a pbkdf2 hash of "pw".
+		burn(pw)
+		return false
+	}
 	ok, err := checkPassword(encoded, pw)
 	if err != nil {
 		burn(pw)

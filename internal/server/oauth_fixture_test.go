@@ -20,11 +20,10 @@ import (
 // org_auditor holds O's auditor role. Each has a password and a write PAT.
 type world struct {
 	*servertest.Server
-	O      *store.Organization
-	AppID  int64
-	Users  map[string]*actor
-	Admin  *actor
-	byName []string
+	O     *store.Organization
+	AppID int64
+	Users map[string]*actor
+	Admin *actor
 }
 
 type actor struct {

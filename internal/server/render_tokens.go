@@ -13,9 +13,6 @@ import (
 // of string allocations and no reflection of our own; the JSON encoder does
 // the rest.
 
-// tokenPath is a token's url: /api/v2/tokens/{id}/.
-func tokenPath(id int64) string { return idPath("/api/v2/tokens/", id, "") }
-
 // applicationPath is an application's url: /api/v2/applications/{id}/.
 func applicationPath(id int64) string { return idPath("/api/v2/applications/", id, "") }
 

@@ -29,8 +29,6 @@ const (
 	wwwAuthenticate = `Bearer realm=api authorization_url=/api/o/authorize/`
 )
 
-// errPermissionDenied is the 403 handlers return when an access rule says no.
-var errPermissionDenied = store.Errorf(store.EFORBIDDEN, msgPermissionDenied)
 
 // detailBody is AWX's {"detail": "..."} error body.
 type detailBody struct {

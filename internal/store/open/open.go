@@ -78,9 +78,7 @@ func sqlitePath(dsn string) (string, error) {
 	if strings.HasPrefix(strings.ToLower(dsn), "sqlite:") {
 		path = dsn[len("sqlite:"):]
 		// Accept sqlite:///abs/path and sqlite://rel as URL-minded users write them.
-		if strings.HasPrefix(path, "//") {
-			path = strings.TrimPrefix(path, "//")
-		}
+		path = strings.TrimPrefix(path, "//")
 	}
 	return path, nil
 }

@@ -289,7 +289,7 @@ func testApplications(t *testing.T, open Opener) {
 	got, _ = s.ApplicationByID(ctx, a.ID)
 	equal(t, "updated application", got, upd)
 	newSecret := digest()
-	upd, err = s.UpdateApplication(ctx, a.ID, store.ApplicationUpdate{ClientType: ptr("confidential"), ClientSecretDigest: newSecret})
+	_, err = s.UpdateApplication(ctx, a.ID, store.ApplicationUpdate{ClientType: ptr("confidential"), ClientSecretDigest: newSecret})
 	noErr(t, err)
 	got, _ = s.ApplicationByID(ctx, a.ID)
 	equal(t, "new secret", got.ClientSecretDigest, newSecret)
