@@ -212,11 +212,30 @@ type activityRenderer struct {
 	s     *Server
 	node  string
 	users map[int64]*store.User
-	objs  map[string]map[string]any // "type/id" -> summary, nil when gone
+	objs  map[string]any // "type/id" -> summary, nil when gone
 }
 
+// The summaries keep AWX's fields and key order (ActivityStreamSerializer's
+// _local_summarizable_fk_fields, and the actor's dict(id, username,
+// first_name, last_name)), which a map would sort. AWX leaves out a None
+// field, hence application_id's omitempty.
+type (
+	activityTokenSummary struct {
+		ID            int64  `json:"id"`
+		UserID        int64  `json:"user_id"`
+		Description   string `json:"description"`
+		ApplicationID *int64 `json:"application_id,omitempty"`
+		Scope         string `json:"scope"`
+	}
+	activityNamedSummary struct {
+		ID          int64  `json:"id"`
+		Name        string `json:"name"`
+		Description string `json:"description"`
+	}
+)
+
 func (s *Server) newActivityRenderer() *activityRenderer {
-	return &activityRenderer{s: s, node: hostname(), users: map[int64]*store.User{}, objs: map[string]map[string]any{}}
+	return &activityRenderer{s: s, node: hostname(), users: map[int64]*store.User{}, objs: map[string]any{}}
 }
 
 func (ar *activityRenderer) user(ctx context.Context, id int64) (*store.User, error) {
@@ -233,7 +252,7 @@ func (ar *activityRenderer) user(ctx context.Context, id int64) (*store.User, er
 
 // object returns the summary of an entry's object and its URL, or nil when
 // it is gone.
-func (ar *activityRenderer) object(ctx context.Context, typ string, id int64) (map[string]any, string, error) {
+func (ar *activityRenderer) object(ctx context.Context, typ string, id int64) (any, string, error) {
 	var url string
 	switch typ {
 	case awx.TypeToken:
@@ -251,18 +270,18 @@ func (ar *activityRenderer) object(ctx context.Context, typ string, id int64) (m
 	if sum, ok := ar.objs[key]; ok {
 		return sum, url, nil
 	}
-	var sum map[string]any
+	var sum any
 	var err error
 	switch typ {
 	case awx.TypeToken:
 		var t *store.AccessToken
 		if t, err = ar.s.store.AccessTokenByID(ctx, id); err == nil {
-			sum = map[string]any{"id": t.ID, "description": t.Description}
+			sum = activityTokenSummary{ID: t.ID, UserID: t.UserID, Description: t.Description, ApplicationID: t.ApplicationID, Scope: t.Scope}
 		}
 	case awx.TypeApplication:
 		var a *store.Application
 		if a, err = ar.s.store.ApplicationByID(ctx, id); err == nil {
-			sum = map[string]any{"id": a.ID, "name": a.Name, "description": a.Description}
+			sum = activityNamedSummary{ID: a.ID, Name: a.Name, Description: a.Description}
 		}
 	case awx.TypeUser:
 		var u *store.User
@@ -272,7 +291,7 @@ func (ar *activityRenderer) object(ctx context.Context, typ string, id int64) (m
 	case awx.TypeOrganization:
 		var o *store.Organization
 		if o, err = ar.s.store.OrganizationByID(ctx, id); err == nil {
-			sum = map[string]any{"id": o.ID, "name": o.Name, "description": o.Description}
+			sum = activityNamedSummary{ID: o.ID, Name: o.Name, Description: o.Description}
 		}
 	}
 	if err != nil && store.ErrorCode(err) != store.ENOTFOUND {
@@ -282,8 +301,8 @@ func (ar *activityRenderer) object(ctx context.Context, typ string, id int64) (m
 	return sum, url, nil
 }
 
-func userSummary(u *store.User) map[string]any {
-	return map[string]any{"id": u.ID, "username": u.Username, "first_name": u.FirstName, "last_name": u.LastName}
+func userSummary(u *store.User) awx.UserSummary {
+	return awx.UserSummary{ID: u.ID, Username: u.Username, FirstName: u.FirstName, LastName: u.LastName}
 }
 
 func (ar *activityRenderer) render(ctx context.Context, e *store.Activity) (awx.ActivityStream, error) {
@@ -328,7 +347,7 @@ func (ar *activityRenderer) render(ctx context.Context, e *store.Activity) (awx.
 	}
 	if sum != nil {
 		v.Related[e.ObjectType] = []string{url}
-		v.SummaryFields[e.ObjectType] = []map[string]any{sum}
+		v.SummaryFields[e.ObjectType] = []any{sum}
 	}
 	if e.Object2 == "role" {
 		if id, ok := v.Changes["role"].(float64); ok {

@@ -167,6 +167,22 @@ func TestActivityStreamRecordsChangesWithoutSecrets(t *testing.T) {
 	if refs, _ := create.Related["o_auth2_access_token"].([]any); len(refs) != 1 || refs[0] != fmt.Sprintf("/api/v2/tokens/%d/", w.aliceTok) {
 		t.Errorf("related token = %v", create.Related["o_auth2_access_token"])
 	}
+	// The summaries keep AWX's fields and key order, byte for byte: the
+	// actor as dict(id, username, first_name, last_name), objects as
+	// ActivityStreamSerializer._local_summarizable_fk_fields lists them (a
+	// None field left out: a PAT has no application_id).
+	for _, want := range []string{
+		fmt.Sprintf(`"actor":{"id":%d,"username":"alice","first_name":"Alice","last_name":""}`, w.alice.ID),
+		fmt.Sprintf(`"o_auth2_access_token":[{"id":%d,"user_id":%d,"description":"still mine","scope":"read"}]`, w.aliceTok, w.alice.ID),
+		fmt.Sprintf(`"o_auth2_access_token":[{"id":%d,"user_id":%d,"description":"","application_id":%d,"scope":"write"}]`, w.adminAppTok, w.srv.AdminID, w.app),
+		fmt.Sprintf(`"o_auth2_application":[{"id":%d,"name":"app","description":"changed"}]`, w.app),
+		fmt.Sprintf(`"organization":[{"id":%d,"name":"O","description":""}]`, w.org),
+		fmt.Sprintf(`"user":[{"id":%d,"username":"alice","first_name":"Alice","last_name":""}]`, w.alice.ID),
+	} {
+		if !bytes.Contains(body, []byte(want)) {
+			t.Errorf("the activity stream has no %s", want)
+		}
+	}
 	upd := hasEntry(all, "o_auth2_access_token", "update", w.aliceTok)
 	if got := fmt.Sprint(upd.Changes["scope"]); got != "[write read]" {
 		t.Errorf("update changes = %v", upd.Changes)

@@ -194,16 +194,25 @@ func (s *Server) bearer(r *http.Request, tok string) (*Caller, error) {
 // basic checks Basic credentials. Unlike a bad token, a bad password is a
 // 401 even on public routes, as DRF's BasicAuthentication raises.
 func (s *Server) basic(w http.ResponseWriter, r *http.Request, cred string) (*Caller, bool) {
+	// DRF's BasicAuthentication messages, each with the sentence AWX's
+	// APIView.finalize_response appends to every 401 detail.
+	const loginHint = " To establish a login session, visit /api/login/."
+	if cred == "" {
+		writeUnauthorized(w, "Invalid basic header. No credentials provided."+loginHint)
+		return nil, true
+	}
+	if strings.ContainsAny(cred, " \t") {
+		writeUnauthorized(w, "Invalid basic header. Credentials string should not contain spaces."+loginHint)
+		return nil, true
+	}
 	raw, err := base64.StdEncoding.DecodeString(cred)
 	if err != nil {
-		writeUnauthorized(w, "Invalid basic header. Credentials not correctly base64 encoded.")
+		writeUnauthorized(w, "Invalid basic header. Credentials not correctly base64 encoded."+loginHint)
 		return nil, true
 	}
-	username, password, ok := strings.Cut(string(raw), ":")
-	if !ok {
-		writeUnauthorized(w, "Invalid basic header. Credentials not correctly base64 encoded.")
-		return nil, true
-	}
+	// DRF partitions on the first colon: without one, the whole is the
+	// username and the password is empty, a failed login like any other.
+	username, password, _ := strings.Cut(string(raw), ":")
 	addr := clientAddr(r)
 	if wait, ok := s.throttle.allowed(username, addr, s.now()); !ok {
 		s.metrics.throttledLogins.Inc()

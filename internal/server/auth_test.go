@@ -77,9 +77,23 @@ func TestBasic(t *testing.T) {
 		// anonymous access is allowed, as DRF's BasicAuthentication raises.
 		expect(t, s.Do(t, "GET", "/api/v2/ping/", auth, nil), 401, bodyBadBasic)
 	}
-	req, _ := http.NewRequest("GET", s.URL+"/api/v2/me/", nil)
-	req.Header.Set("Authorization", "Basic !!!notbase64")
-	expect(t, s.Send(t, req), 401, `{"detail":"Invalid basic header. Credentials not correctly base64 encoded."}`)
+	// Malformed Basic headers get DRF's messages, and like every 401 in AWX
+	// (APIView.finalize_response) the login hint; a credential without a
+	// colon is a username with an empty password, as DRF's partition makes it.
+	for header, want := range map[string]string{
+		"Basic !!!notbase64": `{"detail":"Invalid basic header. Credentials not correctly base64 encoded. To establish a login session, visit /api/login/."}`,
+		"Basic":              `{"detail":"Invalid basic header. No credentials provided. To establish a login session, visit /api/login/."}`,
+		"Basic YWxp Y2U=":    `{"detail":"Invalid basic header. Credentials string should not contain spaces. To establish a login session, visit /api/login/."}`,
+		"Basic YWxpY2U=":     bodyBadBasic, // "alice", no colon
+	} {
+		req, _ := http.NewRequest("GET", s.URL+"/api/v2/me/", nil)
+		req.Header.Set("Authorization", header)
+		r := s.Send(t, req)
+		expect(t, r, 401, want)
+		if r.Header.Get("WWW-Authenticate") != "Bearer realm=api authorization_url=/api/o/authorize/" {
+			t.Errorf("%s: WWW-Authenticate = %q", header, r.Header.Get("WWW-Authenticate"))
+		}
+	}
 
 	// An inactive user is refused with both schemes.
 	tok := s.CreatePAT(t, alice.ID, "write")

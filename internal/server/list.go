@@ -41,7 +41,7 @@ var reservedQueryKeys = map[string]bool{
 // The caller sets Restrict. Errors are store.Errors, ready for writeError.
 func parseListQuery(r *http.Request, res *store.Resource) (store.Query, error) {
 	vals := r.URL.Query()
-	q := store.Query{Limit: pageSize(vals), Search: vals.Get("search")}
+	q := store.Query{Limit: pageSize(vals), Search: lastValue(vals, "search")}
 
 	for _, key := range []string{"order_by", "order"} {
 		for _, v := range vals[key] {
@@ -111,13 +111,27 @@ func pythonBool(v string) (bool, bool) {
 	return false, false
 }
 
-// pageSize reads page_size: default 25, at most 200.
+// lastValue is key's last value, as Django's QueryDict.get gives it (DRF
+// reads page, page_size and search that way); url.Values.Get gives the first.
+func lastValue(vals url.Values, key string) string {
+	if vs := vals[key]; len(vs) > 0 {
+		return vs[len(vs)-1]
+	}
+	return ""
+}
+
+// pageSize reads page_size: default 25, at most 200. A number too large for
+// an int is over the cap too (Atoi then returns MaxInt with ErrRange), as in
+// DRF, where Python's int has no overflow.
 func pageSize(vals url.Values) int {
-	n, err := strconv.Atoi(strings.TrimSpace(vals.Get("page_size")))
+	n, err := strconv.Atoi(strings.TrimSpace(lastValue(vals, "page_size")))
+	if n > maxPageSize {
+		return maxPageSize
+	}
 	if err != nil || n <= 0 {
 		return defaultPageSize
 	}
-	return min(n, maxPageSize)
+	return n
 }
 
 // writePage writes AWX's list envelope {"count","next","previous","results"}
@@ -154,7 +168,8 @@ func writePage[T any](w http.ResponseWriter, r *http.Request, q store.Query, ite
 func pageLink(r *http.Request, n int) string {
 	vals := r.URL.Query()
 	vals.Set("page", strconv.Itoa(n))
-	if ps, err := strconv.Atoi(strings.TrimSpace(vals.Get("page_size"))); err == nil && ps > maxPageSize {
+	// Atoi gives 0 for text and MaxInt for a positive number out of range.
+	if ps, _ := strconv.Atoi(strings.TrimSpace(lastValue(vals, "page_size"))); ps > maxPageSize {
 		vals.Set("page_size", strconv.Itoa(maxPageSize))
 	}
 	return r.URL.EscapedPath() + "?" + vals.Encode()
@@ -180,7 +195,7 @@ func parsePageQuery(r *http.Request) (store.Query, error) {
 	vals := r.URL.Query()
 	q := store.Query{Limit: pageSize(vals)}
 	page := 1
-	if v := vals.Get("page"); v != "" {
+	if v := lastValue(vals, "page"); v != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil || n < 1 || n-1 > maxOffset/q.Limit {
 			return q, store.Errorf(store.ENOTFOUND, msgInvalidPage)

@@ -83,6 +83,19 @@ func TestPagination(t *testing.T) {
 	if len(p.Results) != 11 || str(p.Previous) != "/api/v2/users/?page=1&page_size=200" {
 		t.Errorf("page_size=500 page 2: %d results, previous %s", len(p.Results), str(p.Previous))
 	}
+	// A repeated page or page_size counts by its last value, as Django's
+	// QueryDict.get reads it; the links keep every value of page_size.
+	p = getUsers(t, s, "?page_size=2&page_size=3&page=1&page=2")
+	if len(p.Results) != 3 || p.Results[0].Username != "u02" ||
+		str(p.Next) != "/api/v2/users/?page=3&page_size=2&page_size=3" {
+		t.Errorf("repeated page and page_size: %v, next %s", names(p), str(p.Next))
+	}
+	// A page_size too large for an int is over the cap too (DRF's int has no
+	// overflow): 200 results and 200 in the links, not the default 25.
+	p = getUsers(t, s, "?page_size=99999999999999999999")
+	if len(p.Results) != 200 || str(p.Next) != "/api/v2/users/?page=2&page_size=200" {
+		t.Errorf("page_size=99999999999999999999: %d results, next %s", len(p.Results), str(p.Next))
+	}
 	// Non-numeric or non-positive page_size means 25.
 	for _, q := range []string{"?page_size=0", "?page_size=-3", "?page_size=abc", "?page_size="} {
 		if p := getUsers(t, s, q); len(p.Results) != 25 {
@@ -122,6 +135,7 @@ func TestFilters(t *testing.T) {
 		{"?is_superuser=true", "[admin]"},
 		{"?last_login__isnull=true&username__endswith=ce", "[alice]"},
 		{"?search=car", "[carol]"},
+		{"?search=car&search=bo", "[bob]"}, // the last value, as DRF's SearchFilter reads it
 		{"?order=-id&username__in=alice,bob", "[bob alice]"},
 		{"?format=json&type=user&username=bob", "[bob]"},
 	} {

@@ -29,7 +29,6 @@ const (
 	wwwAuthenticate = `Bearer realm=api authorization_url=/api/o/authorize/`
 )
 
-
 // detailBody is AWX's {"detail": "..."} error body.
 type detailBody struct {
 	Detail string `json:"detail"`
