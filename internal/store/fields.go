@@ -235,7 +235,8 @@ var (
 			{Name: "actor__id", Column: "ac.actor_id", Type: TypeInt, Nullable: true},
 			{Name: "actor__username", Column: "u.username", Type: TypeString, Nullable: true, Joins: []string{"u"}},
 		},
-		DefaultOrder: []Order{{Field: "timestamp", Desc: true}},
+		// AWX's ActivityStream model orders by pk (Meta.ordering).
+		DefaultOrder: []Order{{Field: "id"}},
 	})
 )
 
