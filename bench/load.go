@@ -21,7 +21,6 @@ import (
 // loadSpec is one closed-loop load: conns connections, each sending the
 // next request as soon as the previous answer arrived, for dur.
 type loadSpec struct {
-	name   string
 	method string
 	url    string
 	header map[string]string
