@@ -22,6 +22,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/awxtoken/awxtoken/internal/proctest"
 )
 
 // routes is every pattern the server registers; TestRouteListComplete
@@ -142,15 +144,15 @@ type fixture struct {
 	counts  map[string]int
 }
 
-func setup(t *testing.T, p *proc) *fixture {
+func setup(t *testing.T, p *proctest.Proc) *fixture {
 	t.Helper()
-	basic := basicAuth(adminUser, adminPass)
+	basic := proctest.BasicAuth(adminUser, adminPass)
 	f := &fixture{}
 	var tok struct {
 		ID    int64  `json:"id"`
 		Token string `json:"token"`
 	}
-	call(t, p, "POST", "/api/v2/users/admin/personal_tokens/", basic, map[string]any{"scope": "write"}, 201, &tok)
+	p.Call(t, "POST", "/api/v2/users/admin/personal_tokens/", basic, map[string]any{"scope": "write"}, 201, &tok)
 	f.bearer = "Bearer " + tok.Token
 	var obj struct {
 		ID int64 `json:"id"`
@@ -160,26 +162,26 @@ func setup(t *testing.T, p *proc) *fixture {
 			ID int64 `json:"id"`
 		} `json:"results"`
 	}
-	call(t, p, "GET", "/api/v2/me/", f.bearer, nil, 200, &me)
+	p.Call(t, "GET", "/api/v2/me/", f.bearer, nil, 200, &me)
 	if len(me.Results) != 1 {
 		t.Fatal("/api/v2/me/ without the caller")
 	}
 	f.adminID = me.Results[0].ID
-	call(t, p, "POST", "/api/v2/users/", f.bearer, map[string]any{"username": "victim", "password": "victim-pw-1"}, 201, &obj)
+	p.Call(t, "POST", "/api/v2/users/", f.bearer, map[string]any{"username": "victim", "password": "victim-pw-1"}, 201, &obj)
 	f.userID = obj.ID
-	call(t, p, "POST", "/api/v2/organizations/", f.bearer, map[string]any{"name": "BadOrg"}, 201, &obj)
+	p.Call(t, "POST", "/api/v2/organizations/", f.bearer, map[string]any{"name": "BadOrg"}, 201, &obj)
 	f.orgID = obj.ID
-	call(t, p, "POST", "/api/v2/applications/", f.bearer, map[string]any{"name": "badapp", "organization": f.orgID,
+	p.Call(t, "POST", "/api/v2/applications/", f.bearer, map[string]any{"name": "badapp", "organization": f.orgID,
 		"client_type": "confidential", "authorization_grant_type": "password"}, 201, &obj)
 	f.appID = obj.ID
-	call(t, p, "POST", "/api/v2/tokens/", f.bearer, map[string]any{"application": f.appID, "description": "fixture"}, 201, &obj)
+	p.Call(t, "POST", "/api/v2/tokens/", f.bearer, map[string]any{"application": f.appID, "description": "fixture"}, 201, &obj)
 	f.tokenID = obj.ID
 	var roles struct {
 		Results []struct {
 			ID int64 `json:"id"`
 		} `json:"results"`
 	}
-	call(t, p, "GET", fmt.Sprintf("/api/v2/organizations/%d/object_roles/", f.orgID), f.bearer, nil, 200, &roles)
+	p.Call(t, "GET", fmt.Sprintf("/api/v2/organizations/%d/object_roles/", f.orgID), f.bearer, nil, 200, &roles)
 	if len(roles.Results) == 0 {
 		t.Fatal("organization without roles")
 	}
@@ -190,14 +192,14 @@ func setup(t *testing.T, p *proc) *fixture {
 
 // snapshot counts the objects of each list, to show afterwards that no
 // hostile input dropped or mangled data.
-func (f *fixture) snapshot(t *testing.T, p *proc) map[string]int {
+func (f *fixture) snapshot(t *testing.T, p *proctest.Proc) map[string]int {
 	t.Helper()
 	out := map[string]int{}
 	for _, l := range []string{"users", "organizations", "applications", "tokens"} {
 		var page struct {
 			Count int `json:"count"`
 		}
-		call(t, p, "GET", "/api/v2/"+l+"/", f.bearer, nil, 200, &page)
+		p.Call(t, "GET", "/api/v2/"+l+"/", f.bearer, nil, 200, &page)
 		out[l] = page.Count
 	}
 	return out
@@ -374,13 +376,13 @@ func cases() []badCase {
 }
 
 // send issues one hostile request on its own connection.
-func send(t *testing.T, p *proc, f *fixture, method, path string, hdr map[string]string, body []byte, chunked bool) (int, http.Header, []byte, error) {
+func send(t *testing.T, p *proctest.Proc, f *fixture, method, path string, hdr map[string]string, body []byte, chunked bool) (int, http.Header, []byte, error) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\nAuthorization: %s\r\nConnection: close\r\n", method, path, p.addr, f.bearer)
+	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\nAuthorization: %s\r\nConnection: close\r\n", method, path, p.Addr, f.bearer)
 	for k, v := range hdr {
 		fmt.Fprintf(&b, "%s: %s\r\n", k, v)
 	}
-	c, err := net.DialTimeout("tcp", p.addr, 5*time.Second)
+	c, err := net.DialTimeout("tcp", p.Addr, 5*time.Second)
 	if err != nil {
 		return 0, nil, nil, err
 	}
@@ -451,7 +453,7 @@ func checkShape(status int, pattern string, body []byte) error {
 }
 
 func TestMatrix(t *testing.T) {
-	for name, dsn := range backends(t) {
+	for name, dsn := range proctest.Backends() {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			p := startServer(t, dsn(t))
@@ -471,7 +473,7 @@ func TestMatrix(t *testing.T) {
 					switch {
 					case err != nil:
 						t.Errorf("%s: no answer: %v", what, err)
-						p.alive(t)
+						p.Alive(t)
 					case status >= 500:
 						t.Errorf("%s: %d %.300s (request id %s)", what, status, rb, h.Get("X-API-Request-Id"))
 					case c.want != nil && status != c.want(method, pattern):
@@ -484,7 +486,7 @@ func TestMatrix(t *testing.T) {
 						}
 					}
 				}
-				p.alive(t)
+				p.Alive(t)
 			}
 			t.Logf("%d hostile requests on %d routes", n, len(routes))
 			if got := f.snapshot(t, p); fmt.Sprint(got) != fmt.Sprint(f.counts) {
@@ -496,8 +498,8 @@ func TestMatrix(t *testing.T) {
 					}
 				}
 			}
-			call(t, p, "GET", "/api/v2/me/", f.bearer, nil, 200, nil)
-			call(t, p, "GET", fmt.Sprintf("/api/v2/tokens/%d/", f.tokenID), f.bearer, nil, 200, nil)
+			p.Call(t, "GET", "/api/v2/me/", f.bearer, nil, 200, nil)
+			p.Call(t, "GET", fmt.Sprintf("/api/v2/tokens/%d/", f.tokenID), f.bearer, nil, 200, nil)
 		})
 	}
 }
@@ -517,7 +519,7 @@ func TestSlowClients(t *testing.T) {
 	}
 	var conns []held
 	for range 20 {
-		c, err := net.Dial("tcp", p.addr)
+		c, err := net.Dial("tcp", p.Addr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -525,7 +527,7 @@ func TestSlowClients(t *testing.T) {
 		conns = append(conns, held{c, "headers"})
 	}
 	for range 20 {
-		c, err := net.Dial("tcp", p.addr)
+		c, err := net.Dial("tcp", p.Addr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -533,7 +535,7 @@ func TestSlowClients(t *testing.T) {
 		conns = append(conns, held{c, "body"})
 	}
 	// A client that pipelines requests and never reads the answers.
-	greedy, err := net.Dial("tcp", p.addr)
+	greedy, err := net.Dial("tcp", p.Addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -555,8 +557,8 @@ func TestSlowClients(t *testing.T) {
 	// Meanwhile everyone else is served promptly.
 	start := time.Now()
 	for range 20 {
-		call(t, p, "GET", "/api/v2/me/", f.bearer, nil, 200, nil)
-		p.alive(t)
+		p.Call(t, "GET", "/api/v2/me/", f.bearer, nil, 200, nil)
+		p.Alive(t)
 	}
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("40 requests beside the stalled clients took %v", d)
@@ -594,8 +596,8 @@ func TestSlowClients(t *testing.T) {
 			t.Errorf("stalled %s answered %.100q", h.kind, s)
 		}
 	}
-	p.alive(t)
-	call(t, p, "GET", "/api/v2/me/", f.bearer, nil, 200, nil)
+	p.Alive(t)
+	p.Call(t, "GET", "/api/v2/me/", f.bearer, nil, 200, nil)
 }
 
 // TestOverflowingIDs: ids that no integer type holds are field errors
@@ -637,7 +639,7 @@ func TestOverflowingIDs(t *testing.T) {
 			t.Errorf("POST %s with an overflowing id: %d %s", path, status, b)
 		}
 	}
-	p.alive(t)
+	p.Alive(t)
 }
 
 // TestMalformedHTTP: requests that are not valid HTTP/1.1 (a NUL or a
@@ -660,7 +662,7 @@ func TestMalformedHTTP(t *testing.T) {
 		{"NUL in the path", "GET /api/v2/\x00/ HTTP/1.1\r\nHost: x\r\n\r\n", 400},
 		{"no Host", "GET /api/v2/ping/ HTTP/1.1\r\n\r\n", 400},
 	} {
-		c1, err := net.DialTimeout("tcp", p.addr, 5*time.Second)
+		c1, err := net.DialTimeout("tcp", p.Addr, 5*time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -676,6 +678,6 @@ func TestMalformedHTTP(t *testing.T) {
 			}
 		}
 		c1.Close()
-		p.alive(t)
+		p.Alive(t)
 	}
 }

@@ -26,6 +26,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	_ "modernc.org/sqlite"
+
+	"github.com/awxtoken/awxtoken/internal/proctest"
 )
 
 const rounds = 5
@@ -69,7 +71,7 @@ func (l *ledger) settle(id int64, tok string, revoked bool) {
 }
 
 type client struct {
-	p                  *proc
+	p                  *proctest.Proc
 	bearer             string
 	appID              int64
 	clientID, clientSc string
@@ -77,7 +79,7 @@ type client struct {
 }
 
 func (c *client) do(method, path, ctype, auth string, body []byte) (int, []byte, error) {
-	req, err := http.NewRequest(method, c.p.url+path, bytes.NewReader(body))
+	req, err := http.NewRequest(method, c.p.URL+path, bytes.NewReader(body))
 	if err != nil {
 		return 0, nil, err
 	}
@@ -174,29 +176,29 @@ func (c *client) worker(t *testing.T, seed uint64, l *ledger, stop <-chan struct
 }
 
 func TestCrashConsistency(t *testing.T) {
-	for name, newDSN := range backends(t) {
+	for name, newDSN := range proctest.Backends() {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			dsn := newDSN(t)
 			start := time.Now()
 			p := startServer(t, dsn)
 			c := &client{p: p, http: &http.Client{Timeout: 20 * time.Second}}
-			basic := basicAuth(adminUser, adminPass)
+			basic := proctest.BasicAuth(adminUser, adminPass)
 			var tok struct {
 				Token string `json:"token"`
 			}
-			call(t, p, "POST", "/api/v2/users/admin/personal_tokens/", basic, map[string]any{"scope": "write"}, 201, &tok)
+			p.Call(t, "POST", "/api/v2/users/admin/personal_tokens/", basic, map[string]any{"scope": "write"}, 201, &tok)
 			c.bearer = "Bearer " + tok.Token
 			var org struct {
 				ID int64 `json:"id"`
 			}
-			call(t, p, "POST", "/api/v2/organizations/", c.bearer, map[string]any{"name": "CrashOrg"}, 201, &org)
+			p.Call(t, "POST", "/api/v2/organizations/", c.bearer, map[string]any{"name": "CrashOrg"}, 201, &org)
 			var app struct {
 				ID           int64  `json:"id"`
 				ClientID     string `json:"client_id"`
 				ClientSecret string `json:"client_secret"`
 			}
-			call(t, p, "POST", "/api/v2/applications/", c.bearer, map[string]any{"name": "crashapp", "organization": org.ID,
+			p.Call(t, "POST", "/api/v2/applications/", c.bearer, map[string]any{"name": "crashapp", "organization": org.ID,
 				"client_type": "confidential", "authorization_grant_type": "password"}, 201, &app)
 			c.appID, c.clientID, c.clientSc = app.ID, app.ClientID, app.ClientSecret
 
@@ -218,10 +220,10 @@ func TestCrashConsistency(t *testing.T) {
 					}()
 				}
 				time.Sleep(time.Duration(200+rng.IntN(1300)) * time.Millisecond)
-				if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				if err := p.Cmd.Process.Signal(syscall.SIGKILL); err != nil {
 					t.Fatal(err)
 				}
-				<-p.done
+				<-p.Done()
 				close(stop)
 				wg.Wait()
 				if t.Failed() {

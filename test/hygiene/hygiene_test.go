@@ -25,6 +25,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/awxtoken/awxtoken/internal/proctest"
 )
 
 // secrets collects every clear secret the run handles.
@@ -70,7 +72,7 @@ func (s *secrets) leaks(data []byte) []string {
 
 type flow struct {
 	t      *testing.T
-	p      *proc
+	p      *proctest.Proc
 	s      *secrets
 	bearer string
 }
@@ -78,7 +80,7 @@ type flow struct {
 // req sends a request and returns the status and body.
 func (f *flow) req(method, path, auth, ctype string, body []byte) (int, []byte) {
 	f.t.Helper()
-	r, err := http.NewRequest(method, f.p.url+path, bytes.NewReader(body))
+	r, err := http.NewRequest(method, f.p.URL+path, bytes.NewReader(body))
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -143,7 +145,7 @@ type grantResp struct {
 func (f *flow) run() {
 	s := f.s
 	s.add("bootstrap password", adminPass)
-	basic := basicAuth(adminUser, adminPass)
+	basic := proctest.BasicAuth(adminUser, adminPass)
 	s.add("bootstrap Basic header", strings.TrimPrefix(basic, "Basic "))
 
 	var pat tokenResp
@@ -178,7 +180,7 @@ func (f *flow) run() {
 	f.json("PATCH", fmt.Sprintf("/api/v2/applications/%d/", app.ID), f.bearer, map[string]any{"description": "changed"}, 200, nil)
 
 	// Application tokens with refresh tokens, through the API.
-	aliceBasic := basicAuth("alice", alicePw2)
+	aliceBasic := proctest.BasicAuth("alice", alicePw2)
 	s.add("alice's Basic header", strings.TrimPrefix(aliceBasic, "Basic "))
 	for _, path := range []string{"/api/v2/tokens/", "/api/v2/users/alice/authorized_tokens/", fmt.Sprintf("/api/v2/applications/%d/tokens/", app.ID)} {
 		var tok tokenResp
@@ -213,7 +215,7 @@ func (f *flow) run() {
 	// form, and a well-formed token that does not exist.
 	wrongPw := "alice-Typo-pw-3"
 	s.add("wrong password", wrongPw)
-	if st, _ := f.req("GET", "/api/v2/me/", basicAuth("alice", wrongPw), "", nil); st != 401 {
+	if st, _ := f.req("GET", "/api/v2/me/", proctest.BasicAuth("alice", wrongPw), "", nil); st != 401 {
 		f.t.Fatalf("wrong password: %d", st)
 	}
 	f.form("/api/o/token/", app.ClientID, app.ClientSecret, url.Values{"grant_type": {"password"}, "username": {"alice"}, "password": {wrongPw}}, 400, nil)
@@ -271,7 +273,7 @@ func (f *flow) activity() []byte {
 }
 
 func TestNoSecretLeaks(t *testing.T) {
-	for name, newDSN := range backends(t) {
+	for name, newDSN := range proctest.Backends() {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			dsn := newDSN(t)
@@ -297,17 +299,17 @@ func TestNoSecretLeaks(t *testing.T) {
 				}
 			}
 			snapshot("running")
-			if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 				t.Fatal(err)
 			}
 			select {
-			case <-p.done:
+			case <-p.Done():
 			case <-time.After(30 * time.Second):
 				t.Fatal("server did not stop after SIGTERM")
 			}
 			snapshot("stopped")
 
-			logs, err := os.ReadFile(p.log.Name())
+			logs, err := os.ReadFile(p.LogPath)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -100,30 +99,17 @@ func (d *DB) ApplicationByName(ctx context.Context, orgID int64, name string) (*
 }
 
 func (d *DB) oneApp(ctx context.Context, q string, args ...any) (*store.Application, error) {
-	var a *store.Application
-	err := d.read(ctx, func() (err error) {
-		a, err = scanApp(d.pool.QueryRow(ctx, q, args...))
-		return err
-	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, store.NotFound(store.ModelApplication)
-	}
-	if err != nil {
-		return nil, internal("get application", err)
-	}
-	return a, nil
+	return lookup(ctx, d, scanApp, store.ModelApplication, "application", q, args...)
+}
+
+// appForUpdate reads application id in a write transaction, locking its
+// row until the commit.
+func appForUpdate(ctx context.Context, tx pgx.Tx, id int64) (*store.Application, error) {
+	return scanRow(tx.QueryRow(ctx, `SELECT `+appCols+` FROM applications a WHERE a.id = $1 FOR UPDATE`, id), scanApp, store.ModelApplication)
 }
 
 func (d *DB) UpdateApplication(ctx context.Context, id int64, upd store.ApplicationUpdate) (*store.Application, error) {
-	var out *store.Application
-	err := d.write(ctx, "update application", func(ctx context.Context, tx pgx.Tx, now time.Time) error {
-		a, err := scanApp(tx.QueryRow(ctx, `SELECT `+appCols+` FROM applications a WHERE a.id = $1 FOR UPDATE`, id))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return store.NotFound(store.ModelApplication)
-		}
-		if err != nil {
-			return err
-		}
+	return update(ctx, d, "update application", id, appForUpdate, func(ctx context.Context, tx pgx.Tx, a *store.Application, now time.Time) error {
 		set(&a.Name, upd.Name)
 		set(&a.Description, upd.Description)
 		set(&a.ClientType, upd.ClientType)
@@ -144,10 +130,8 @@ func (d *DB) UpdateApplication(ctx context.Context, id int64, upd store.Applicat
 			a.SkipAuthorization, a.OrganizationID, now, id); err != nil {
 			return appWriteErr(err)
 		}
-		out = a
 		return nil
 	})
-	return out, err
 }
 
 // DeleteApplication removes the application; foreign keys cascade to its

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -24,6 +23,17 @@ func scanOrg(s scanner) (*store.Organization, error) {
 
 func errOrgTaken() *store.Error {
 	return conflict("name", "Organization with this Name already exists.")
+}
+
+// scanRole scans a row of `SELECT id, organization_id, name FROM roles`.
+func scanRole(s scanner) (*store.Role, error) {
+	var r store.Role
+	var name string
+	if err := s.Scan(&r.ID, &r.OrganizationID, &name); err != nil {
+		return nil, err
+	}
+	r.Name = store.RoleName(name)
+	return &r, nil
 }
 
 // roleOrder is the order OrganizationRoles returns.
@@ -64,30 +74,17 @@ func (d *DB) OrganizationByName(ctx context.Context, name string) (*store.Organi
 }
 
 func (d *DB) oneOrg(ctx context.Context, q string, arg any) (*store.Organization, error) {
-	var o *store.Organization
-	err := d.read(ctx, func() (err error) {
-		o, err = scanOrg(d.pool.QueryRow(ctx, q, arg))
-		return err
-	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, store.NotFound(store.ModelOrganization)
-	}
-	if err != nil {
-		return nil, internal("get organization", err)
-	}
-	return o, nil
+	return lookup(ctx, d, scanOrg, store.ModelOrganization, "organization", q, arg)
+}
+
+// orgForUpdate reads organization id in a write transaction, locking its
+// row until the commit.
+func orgForUpdate(ctx context.Context, tx pgx.Tx, id int64) (*store.Organization, error) {
+	return scanRow(tx.QueryRow(ctx, `SELECT `+orgCols+` FROM organizations o WHERE o.id = $1 FOR UPDATE`, id), scanOrg, store.ModelOrganization)
 }
 
 func (d *DB) UpdateOrganization(ctx context.Context, id int64, upd store.OrganizationUpdate) (*store.Organization, error) {
-	var out *store.Organization
-	err := d.write(ctx, "update organization", func(ctx context.Context, tx pgx.Tx, now time.Time) error {
-		o, err := scanOrg(tx.QueryRow(ctx, `SELECT `+orgCols+` FROM organizations o WHERE o.id = $1 FOR UPDATE`, id))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return store.NotFound(store.ModelOrganization)
-		}
-		if err != nil {
-			return err
-		}
+	return update(ctx, d, "update organization", id, orgForUpdate, func(ctx context.Context, tx pgx.Tx, o *store.Organization, now time.Time) error {
 		set(&o.Name, upd.Name)
 		set(&o.Description, upd.Description)
 		set(&o.MaxHosts, upd.MaxHosts)
@@ -95,7 +92,7 @@ func (d *DB) UpdateOrganization(ctx context.Context, id int64, upd store.Organiz
 			return err
 		}
 		o.Modified = now
-		_, err = tx.Exec(ctx, `UPDATE organizations SET name = $1, description = $2, max_hosts = $3, modified = $4
+		_, err := tx.Exec(ctx, `UPDATE organizations SET name = $1, description = $2, max_hosts = $3, modified = $4
 			WHERE id = $5`, o.Name, o.Description, o.MaxHosts, now, id)
 		if isUnique(err, "organizations_name_key") {
 			return errOrgTaken()
@@ -103,10 +100,8 @@ func (d *DB) UpdateOrganization(ctx context.Context, id int64, upd store.Organiz
 		if err != nil {
 			return err
 		}
-		out = o
 		return nil
 	})
-	return out, err
 }
 
 // DeleteOrganization removes the organization; foreign keys cascade to its
@@ -132,13 +127,11 @@ func (d *DB) OrganizationRoles(ctx context.Context, orgID int64) ([]store.Role, 
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var r store.Role
-			var name string
-			if err := rows.Scan(&r.ID, &r.OrganizationID, &name); err != nil {
+			r, err := scanRole(rows)
+			if err != nil {
 				return err
 			}
-			r.Name = store.RoleName(name)
-			byName[r.Name] = r
+			byName[r.Name] = *r
 		}
 		return rows.Err()
 	})
@@ -158,19 +151,7 @@ func (d *DB) OrganizationRoles(ctx context.Context, orgID int64) ([]store.Role, 
 }
 
 func (d *DB) RoleByID(ctx context.Context, id int64) (*store.Role, error) {
-	var r store.Role
-	var name string
-	err := d.read(ctx, func() error {
-		return d.pool.QueryRow(ctx, `SELECT id, organization_id, name FROM roles WHERE id = $1`, id).Scan(&r.ID, &r.OrganizationID, &name)
-	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, store.NotFound(store.ModelRole)
-	}
-	if err != nil {
-		return nil, internal("get role", err)
-	}
-	r.Name = store.RoleName(name)
-	return &r, nil
+	return lookup(ctx, d, scanRole, store.ModelRole, "role", `SELECT id, organization_id, name FROM roles WHERE id = $1`, id)
 }
 
 // GrantRole gives userID the role; granting it again changes nothing. The

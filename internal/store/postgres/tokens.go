@@ -110,30 +110,17 @@ func (d *DB) AccessTokenByDigest(ctx context.Context, digest []byte) (*store.Acc
 }
 
 func (d *DB) oneToken(ctx context.Context, q string, arg any) (*store.AccessToken, error) {
-	var t *store.AccessToken
-	err := d.read(ctx, func() (err error) {
-		t, err = scanToken(d.pool.QueryRow(ctx, q, arg))
-		return err
-	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, store.NotFound(store.ModelToken)
-	}
-	if err != nil {
-		return nil, internal("get token", err)
-	}
-	return t, nil
+	return lookup(ctx, d, scanToken, store.ModelToken, "token", q, arg)
+}
+
+// tokenForUpdate reads access token id in a write transaction, locking its
+// row until the commit.
+func tokenForUpdate(ctx context.Context, tx pgx.Tx, id int64) (*store.AccessToken, error) {
+	return scanRow(tx.QueryRow(ctx, `SELECT `+tokenCols+` FROM access_tokens t WHERE t.id = $1 FOR UPDATE`, id), scanToken, store.ModelToken)
 }
 
 func (d *DB) UpdateAccessToken(ctx context.Context, id int64, upd store.TokenUpdate) (*store.AccessToken, error) {
-	var out *store.AccessToken
-	err := d.write(ctx, "update token", func(ctx context.Context, tx pgx.Tx, now time.Time) error {
-		t, err := scanToken(tx.QueryRow(ctx, `SELECT `+tokenCols+` FROM access_tokens t WHERE t.id = $1 FOR UPDATE`, id))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return store.NotFound(store.ModelToken)
-		}
-		if err != nil {
-			return err
-		}
+	return update(ctx, d, "update token", id, tokenForUpdate, func(ctx context.Context, tx pgx.Tx, t *store.AccessToken, now time.Time) error {
 		set(&t.Description, upd.Description)
 		set(&t.Scope, upd.Scope)
 		if err := checkText(t.Scope, t.Description); err != nil {
@@ -144,10 +131,8 @@ func (d *DB) UpdateAccessToken(ctx context.Context, id int64, upd store.TokenUpd
 			t.Description, t.Scope, now, id); err != nil {
 			return err
 		}
-		out = t
 		return nil
 	})
-	return out, err
 }
 
 // DeleteAccessToken deletes the token and revokes its refresh token, so the
@@ -202,18 +187,7 @@ func (d *DB) RefreshTokenByAccessToken(ctx context.Context, accessTokenID int64)
 }
 
 func (d *DB) oneRefresh(ctx context.Context, q string, arg any) (*store.RefreshToken, error) {
-	var r *store.RefreshToken
-	err := d.read(ctx, func() (err error) {
-		r, err = scanRefresh(d.pool.QueryRow(ctx, q, arg))
-		return err
-	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, store.NotFound(store.ModelRefreshToken)
-	}
-	if err != nil {
-		return nil, internal("get refresh token", err)
-	}
-	return r, nil
+	return lookup(ctx, d, scanRefresh, store.ModelRefreshToken, "refresh token", q, arg)
 }
 
 // RotateRefreshToken uses the refresh token oldID once: it is revoked, its

@@ -95,30 +95,17 @@ func (d *DB) UserByUsername(ctx context.Context, username string) (*store.User, 
 }
 
 func (d *DB) oneUser(ctx context.Context, q string, arg any) (*store.User, error) {
-	var u *store.User
-	err := d.read(ctx, func() (err error) {
-		u, err = scanUser(d.pool.QueryRow(ctx, q, arg))
-		return err
-	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, store.NotFound(store.ModelUser)
-	}
-	if err != nil {
-		return nil, internal("get user", err)
-	}
-	return u, nil
+	return lookup(ctx, d, scanUser, store.ModelUser, "user", q, arg)
+}
+
+// userForUpdate reads user id in a write transaction, locking its
+// row until the commit.
+func userForUpdate(ctx context.Context, tx pgx.Tx, id int64) (*store.User, error) {
+	return scanRow(tx.QueryRow(ctx, `SELECT `+userCols+` FROM users u WHERE u.id = $1 FOR UPDATE`, id), scanUser, store.ModelUser)
 }
 
 func (d *DB) UpdateUser(ctx context.Context, id int64, upd store.UserUpdate) (*store.User, error) {
-	var out *store.User
-	err := d.write(ctx, "update user", func(ctx context.Context, tx pgx.Tx, now time.Time) error {
-		u, err := scanUser(tx.QueryRow(ctx, `SELECT `+userCols+` FROM users u WHERE u.id = $1 FOR UPDATE`, id))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return store.NotFound(store.ModelUser)
-		}
-		if err != nil {
-			return err
-		}
+	return update(ctx, d, "update user", id, userForUpdate, func(ctx context.Context, tx pgx.Tx, u *store.User, now time.Time) error {
 		set(&u.Username, upd.Username)
 		set(&u.PasswordHash, upd.PasswordHash)
 		set(&u.FirstName, upd.FirstName)
@@ -131,7 +118,7 @@ func (d *DB) UpdateUser(ctx context.Context, id int64, upd store.UserUpdate) (*s
 			return err
 		}
 		u.Modified = now
-		_, err = tx.Exec(ctx, `UPDATE users SET username = $1, password_hash = $2, first_name = $3,
+		_, err := tx.Exec(ctx, `UPDATE users SET username = $1, password_hash = $2, first_name = $3,
 			last_name = $4, email = $5, is_superuser = $6, is_system_auditor = $7, is_active = $8, modified = $9
 			WHERE id = $10`, u.Username, u.PasswordHash, u.FirstName, u.LastName, u.Email,
 			u.IsSuperuser, u.IsSystemAuditor, u.IsActive, now, id)
@@ -141,10 +128,8 @@ func (d *DB) UpdateUser(ctx context.Context, id int64, upd store.UserUpdate) (*s
 		if err != nil {
 			return err
 		}
-		out = u
 		return nil
 	})
-	return out, err
 }
 
 func (d *DB) SetLastLogin(ctx context.Context, id int64, at time.Time) error {

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"time"
 
 	"github.com/awxtoken/awxtoken/internal/store"
@@ -91,30 +90,17 @@ func (d *DB) ApplicationByName(ctx context.Context, orgID int64, name string) (*
 }
 
 func (d *DB) oneApp(ctx context.Context, q string, args ...any) (*store.Application, error) {
-	row, err := d.queryRow(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	a, err := scanApp(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, store.NotFound(store.ModelApplication)
-	}
-	if err != nil {
-		return nil, internal("get application", err)
-	}
-	return a, nil
+	return lookup(ctx, d, scanApp, store.ModelApplication, "application", q, args...)
+}
+
+// appTx reads application id inside a write transaction.
+func appTx(ctx context.Context, tx *sql.Tx, id int64) (*store.Application, error) {
+	return scanRow(tx.QueryRowContext(ctx, `SELECT `+appCols+` FROM applications a WHERE a.id = ?`, id),
+		scanApp, store.ModelApplication, "application")
 }
 
 func (d *DB) UpdateApplication(ctx context.Context, id int64, upd store.ApplicationUpdate) (*store.Application, error) {
-	var out *store.Application
-	err := d.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
-		a, err := scanApp(tx.QueryRowContext(ctx, `SELECT `+appCols+` FROM applications a WHERE a.id = ?`, id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return store.NotFound(store.ModelApplication)
-		}
-		if err != nil {
-			return internal("get application", err)
-		}
+	return update(ctx, d, id, appTx, func(ctx context.Context, tx *sql.Tx, a *store.Application, now time.Time) error {
 		set(&a.Name, upd.Name)
 		set(&a.Description, upd.Description)
 		set(&a.ClientType, upd.ClientType)
@@ -135,10 +121,8 @@ func (d *DB) UpdateApplication(ctx context.Context, id int64, upd store.Applicat
 			b2i(a.SkipAuthorization), a.OrganizationID, micro(now), id); err != nil {
 			return appWriteErr(ctx, tx, a, "update application", err)
 		}
-		out = a
 		return nil
 	})
-	return out, err
 }
 
 // DeleteApplication removes the application; foreign keys cascade to its

@@ -20,19 +20,28 @@ func benchDigest(n int64) []byte {
 	return d[:]
 }
 
-// BenchmarkCreateAccessTokenParallel measures durable token creation with
-// many concurrent clients (run with -cpu and -benchtime to taste).
-func BenchmarkCreateAccessTokenParallel(b *testing.B) {
+// benchDB opens a fresh store in b's temporary directory, closed when b
+// ends, with one user to own the tokens.
+func benchDB(b *testing.B) (*sqlite.DB, *store.User) {
+	b.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close()
+	b.Cleanup(func() { db.Close() })
 	u := &store.User{Username: "alice", IsActive: true}
 	if err := db.CreateUser(ctx, u); err != nil {
 		b.Fatal(err)
 	}
+	return db, u
+}
+
+// BenchmarkCreateAccessTokenParallel measures durable token creation with
+// many concurrent clients (run with -cpu and -benchtime to taste).
+func BenchmarkCreateAccessTokenParallel(b *testing.B) {
+	ctx := context.Background()
+	db, u := benchDB(b)
 	var seq atomic.Int64
 	b.SetParallelism(16)
 	b.ResetTimer()
@@ -50,15 +59,7 @@ func BenchmarkCreateAccessTokenParallel(b *testing.B) {
 // BenchmarkAccessTokenByDigest measures the authentication lookup.
 func BenchmarkAccessTokenByDigest(b *testing.B) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	u := &store.User{Username: "alice", IsActive: true}
-	if err := db.CreateUser(ctx, u); err != nil {
-		b.Fatal(err)
-	}
+	db, u := benchDB(b)
 	const n = 1000
 	for i := range n {
 		t := &store.AccessToken{UserID: u.ID, Digest: benchDigest(int64(i)), Expires: time.Now().Add(time.Hour), Scope: "write"}

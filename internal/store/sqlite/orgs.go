@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"time"
 
 	"github.com/awxtoken/awxtoken/internal/store"
@@ -24,6 +23,17 @@ func scanOrg(s scanner) (*store.Organization, error) {
 
 func errOrgTaken() *store.Error {
 	return conflict("name", "Organization with this Name already exists.")
+}
+
+// scanRole scans a row of `SELECT id, organization_id, name FROM roles`.
+func scanRole(s scanner) (*store.Role, error) {
+	var r store.Role
+	var name string
+	if err := s.Scan(&r.ID, &r.OrganizationID, &name); err != nil {
+		return nil, err
+	}
+	r.Name = store.RoleName(name)
+	return &r, nil
 }
 
 // roleOrder is the order OrganizationRoles returns.
@@ -63,30 +73,17 @@ func (d *DB) OrganizationByName(ctx context.Context, name string) (*store.Organi
 }
 
 func (d *DB) oneOrg(ctx context.Context, q string, arg any) (*store.Organization, error) {
-	row, err := d.queryRow(ctx, q, arg)
-	if err != nil {
-		return nil, err
-	}
-	o, err := scanOrg(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, store.NotFound(store.ModelOrganization)
-	}
-	if err != nil {
-		return nil, internal("get organization", err)
-	}
-	return o, nil
+	return lookup(ctx, d, scanOrg, store.ModelOrganization, "organization", q, arg)
+}
+
+// orgTx reads organization id inside a write transaction.
+func orgTx(ctx context.Context, tx *sql.Tx, id int64) (*store.Organization, error) {
+	return scanRow(tx.QueryRowContext(ctx, `SELECT `+orgCols+` FROM organizations o WHERE o.id = ?`, id),
+		scanOrg, store.ModelOrganization, "organization")
 }
 
 func (d *DB) UpdateOrganization(ctx context.Context, id int64, upd store.OrganizationUpdate) (*store.Organization, error) {
-	var out *store.Organization
-	err := d.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
-		o, err := scanOrg(tx.QueryRowContext(ctx, `SELECT `+orgCols+` FROM organizations o WHERE o.id = ?`, id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return store.NotFound(store.ModelOrganization)
-		}
-		if err != nil {
-			return internal("get organization", err)
-		}
+	return update(ctx, d, id, orgTx, func(ctx context.Context, tx *sql.Tx, o *store.Organization, now time.Time) error {
 		set(&o.Name, upd.Name)
 		set(&o.Description, upd.Description)
 		set(&o.MaxHosts, upd.MaxHosts)
@@ -98,10 +95,8 @@ func (d *DB) UpdateOrganization(ctx context.Context, id int64, upd store.Organiz
 			}
 			return internal("update organization", err)
 		}
-		out = o
 		return nil
 	})
-	return out, err
 }
 
 // DeleteOrganization removes the organization; foreign keys cascade to its
@@ -129,13 +124,11 @@ func (d *DB) OrganizationRoles(ctx context.Context, orgID int64) ([]store.Role, 
 	defer rows.Close()
 	byName := map[store.RoleName]store.Role{}
 	for rows.Next() {
-		var r store.Role
-		var name string
-		if err := rows.Scan(&r.ID, &r.OrganizationID, &name); err != nil {
+		r, err := scanRole(rows)
+		if err != nil {
 			return nil, internal("organization roles", err)
 		}
-		r.Name = store.RoleName(name)
-		byName[r.Name] = r
+		byName[r.Name] = *r
 	}
 	if err := rows.Err(); err != nil {
 		return nil, internal("organization roles", err)
@@ -153,20 +146,7 @@ func (d *DB) OrganizationRoles(ctx context.Context, orgID int64) ([]store.Role, 
 }
 
 func (d *DB) RoleByID(ctx context.Context, id int64) (*store.Role, error) {
-	row, err := d.queryRow(ctx, `SELECT id, organization_id, name FROM roles WHERE id = ?`, id)
-	if err != nil {
-		return nil, err
-	}
-	var r store.Role
-	var name string
-	if err := row.Scan(&r.ID, &r.OrganizationID, &name); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, store.NotFound(store.ModelRole)
-		}
-		return nil, internal("get role", err)
-	}
-	r.Name = store.RoleName(name)
-	return &r, nil
+	return lookup(ctx, d, scanRole, store.ModelRole, "role", `SELECT id, organization_id, name FROM roles WHERE id = ?`, id)
 }
 
 // GrantRole gives userID the role; granting it again changes nothing.

@@ -121,30 +121,17 @@ func (d *DB) AccessTokenByDigest(ctx context.Context, digest []byte) (*store.Acc
 }
 
 func (d *DB) oneToken(ctx context.Context, q string, arg any) (*store.AccessToken, error) {
-	row, err := d.queryRow(ctx, q, arg)
-	if err != nil {
-		return nil, err
-	}
-	t, err := scanToken(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, store.NotFound(store.ModelToken)
-	}
-	if err != nil {
-		return nil, internal("get token", err)
-	}
-	return t, nil
+	return lookup(ctx, d, scanToken, store.ModelToken, "token", q, arg)
+}
+
+// tokenTx reads access token id inside a write transaction.
+func tokenTx(ctx context.Context, tx *sql.Tx, id int64) (*store.AccessToken, error) {
+	return scanRow(tx.QueryRowContext(ctx, `SELECT `+tokenCols+` FROM access_tokens t WHERE t.id = ?`, id),
+		scanToken, store.ModelToken, "token")
 }
 
 func (d *DB) UpdateAccessToken(ctx context.Context, id int64, upd store.TokenUpdate) (*store.AccessToken, error) {
-	var out *store.AccessToken
-	err := d.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
-		t, err := scanToken(tx.QueryRowContext(ctx, `SELECT `+tokenCols+` FROM access_tokens t WHERE t.id = ?`, id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return store.NotFound(store.ModelToken)
-		}
-		if err != nil {
-			return internal("get token", err)
-		}
+	return update(ctx, d, id, tokenTx, func(ctx context.Context, tx *sql.Tx, t *store.AccessToken, now time.Time) error {
 		set(&t.Description, upd.Description)
 		set(&t.Scope, upd.Scope)
 		t.Modified = now
@@ -152,10 +139,8 @@ func (d *DB) UpdateAccessToken(ctx context.Context, id int64, upd store.TokenUpd
 			t.Description, t.Scope, micro(now), id); err != nil {
 			return internal("update token", err)
 		}
-		out = t
 		return nil
 	})
-	return out, err
 }
 
 // DeleteAccessToken deletes the token and revokes its refresh token, so the
@@ -205,29 +190,13 @@ func (d *DB) RefreshTokenByAccessToken(ctx context.Context, accessTokenID int64)
 }
 
 func (d *DB) oneRefresh(ctx context.Context, q string, arg any) (*store.RefreshToken, error) {
-	row, err := d.queryRow(ctx, q, arg)
-	if err != nil {
-		return nil, err
-	}
-	r, err := scanRefresh(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, store.NotFound(store.ModelRefreshToken)
-	}
-	if err != nil {
-		return nil, internal("get refresh token", err)
-	}
-	return r, nil
+	return lookup(ctx, d, scanRefresh, store.ModelRefreshToken, "refresh token", q, arg)
 }
 
+// refreshTx reads refresh token id inside a write transaction.
 func refreshTx(ctx context.Context, tx *sql.Tx, id int64) (*store.RefreshToken, error) {
-	r, err := scanRefresh(tx.QueryRowContext(ctx, `SELECT `+refreshCols+` FROM refresh_tokens r WHERE r.id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, store.NotFound(store.ModelRefreshToken)
-	}
-	if err != nil {
-		return nil, internal("get refresh token", err)
-	}
-	return r, nil
+	return scanRow(tx.QueryRowContext(ctx, `SELECT `+refreshCols+` FROM refresh_tokens r WHERE r.id = ?`, id),
+		scanRefresh, store.ModelRefreshToken, "refresh token")
 }
 
 // RotateRefreshToken uses the refresh token oldID once: it is revoked, its

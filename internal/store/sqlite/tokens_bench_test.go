@@ -2,14 +2,12 @@ package sqlite_test
 
 import (
 	"context"
-	"path/filepath"
 	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/awxtoken/awxtoken/internal/store"
-	"github.com/awxtoken/awxtoken/internal/store/sqlite"
 )
 
 // BenchmarkTokenCreateRequest is the store's share of one
@@ -26,15 +24,7 @@ func BenchmarkTokenCreateRequest(b *testing.B) {
 	for _, shape := range []string{"token", "token+activity/one-commit", "token+activity/two-commits"} {
 		b.Run(shape, func(b *testing.B) {
 			ctx := context.Background()
-			db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer db.Close()
-			u := &store.User{Username: "alice", IsActive: true}
-			if err := db.CreateUser(ctx, u); err != nil {
-				b.Fatal(err)
-			}
+			db, u := benchDB(b)
 			var seq atomic.Int64
 			changes := []byte(`{"user":"alice-1","application":null,"description":"","scope":"write"}`)
 			activity := func(t *store.AccessToken) *store.Activity {

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"time"
 
 	"github.com/awxtoken/awxtoken/internal/store"
@@ -92,38 +91,16 @@ func (d *DB) UserByUsername(ctx context.Context, username string) (*store.User, 
 }
 
 func (d *DB) oneUser(ctx context.Context, q string, arg any) (*store.User, error) {
-	row, err := d.queryRow(ctx, q, arg)
-	if err != nil {
-		return nil, err
-	}
-	u, err := scanUser(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, store.NotFound(store.ModelUser)
-	}
-	if err != nil {
-		return nil, internal("get user", err)
-	}
-	return u, nil
+	return lookup(ctx, d, scanUser, store.ModelUser, "user", q, arg)
 }
 
+// userTx reads user id inside a write transaction.
 func userTx(ctx context.Context, tx *sql.Tx, id int64) (*store.User, error) {
-	u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userCols+` FROM users u WHERE u.id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, store.NotFound(store.ModelUser)
-	}
-	if err != nil {
-		return nil, internal("get user", err)
-	}
-	return u, nil
+	return scanRow(tx.QueryRowContext(ctx, `SELECT `+userCols+` FROM users u WHERE u.id = ?`, id), scanUser, store.ModelUser, "user")
 }
 
 func (d *DB) UpdateUser(ctx context.Context, id int64, upd store.UserUpdate) (*store.User, error) {
-	var out *store.User
-	err := d.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
-		u, err := userTx(ctx, tx, id)
-		if err != nil {
-			return err
-		}
+	return update(ctx, d, id, userTx, func(ctx context.Context, tx *sql.Tx, u *store.User, now time.Time) error {
 		set(&u.Username, upd.Username)
 		set(&u.PasswordHash, upd.PasswordHash)
 		set(&u.FirstName, upd.FirstName)
@@ -133,7 +110,7 @@ func (d *DB) UpdateUser(ctx context.Context, id int64, upd store.UserUpdate) (*s
 		set(&u.IsSystemAuditor, upd.IsSystemAuditor)
 		set(&u.IsActive, upd.IsActive)
 		u.Modified = now
-		_, err = tx.ExecContext(ctx, `UPDATE users SET username = ?, password_hash = ?, first_name = ?,
+		_, err := tx.ExecContext(ctx, `UPDATE users SET username = ?, password_hash = ?, first_name = ?,
 			last_name = ?, email = ?, is_superuser = ?, is_system_auditor = ?, is_active = ?, modified = ?
 			WHERE id = ?`, u.Username, u.PasswordHash, u.FirstName, u.LastName, u.Email,
 			b2i(u.IsSuperuser), b2i(u.IsSystemAuditor), b2i(u.IsActive), micro(now), id)
@@ -143,16 +120,8 @@ func (d *DB) UpdateUser(ctx context.Context, id int64, upd store.UserUpdate) (*s
 			}
 			return internal("update user", err)
 		}
-		out = u
 		return nil
 	})
-	return out, err
-}
-
-func set[T any](dst *T, v *T) {
-	if v != nil {
-		*dst = *v
-	}
 }
 
 func (d *DB) SetLastLogin(ctx context.Context, id int64, at time.Time) error {
@@ -167,22 +136,6 @@ func (d *DB) DeleteUser(ctx context.Context, id int64) error {
 	return d.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
 		return execOne(ctx, tx, store.ModelUser, `DELETE FROM users WHERE id = ?`, id)
 	})
-}
-
-// execOne runs a statement that must touch one row; none is NotFound(model).
-func execOne(ctx context.Context, tx *sql.Tx, model, q string, args ...any) error {
-	res, err := tx.ExecContext(ctx, q, args...)
-	if err != nil {
-		return internal("write "+model, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return internal("write "+model, err)
-	}
-	if n == 0 {
-		return store.NotFound(model)
-	}
-	return nil
 }
 
 func (d *DB) ListUsers(ctx context.Context, q store.Query) ([]*store.User, int, error) {
