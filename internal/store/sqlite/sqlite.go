@@ -84,8 +84,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// The writer's transactions begin IMMEDIATE: it takes the write lock up
 	// front, so a transaction that reads then writes never fails half-way
 	// with SQLITE_BUSY when another process writes too.
+	// temp_store(MEMORY): the savepoint sub-journals that group commit
+	// writes per request never need to reach disk (the WAL and its fsync
+	// are what make a commit durable); on disk they cost a quarter of the
+	// writer's CPU in pwrite (bench/NOTES.md).
 	wdsn := path + common +
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate"
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 	rdsn := path + common + "&_pragma=foreign_keys(1)&_pragma=query_only(1)"
 
 	wdb, err := sql.Open("sqlite", wdsn)
