@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -237,19 +238,21 @@ func messages(raw json.RawMessage) []string {
 	return []string{clean(t)}
 }
 
+// titleRE and tagRE are compiled on first use: only a non-JSON error body
+// needs them, and compiling at package init cost every command's start-up.
 var (
-	titleRE = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
-	tagRE   = regexp.MustCompile(`(?s)<[^>]*>`)
+	titleRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`) })
+	tagRE   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?s)<[^>]*>`) })
 )
 
 // summarize turns a non-JSON body (an HTML error page from a proxy, a plain
 // text message) into one short line.
 func summarize(data []byte) string {
 	s := string(data)
-	if m := titleRE.FindStringSubmatch(s); m != nil {
+	if m := titleRE().FindStringSubmatch(s); m != nil {
 		s = m[1]
 	} else if strings.Contains(s, "<") {
-		s = tagRE.ReplaceAllString(s, " ")
+		s = tagRE().ReplaceAllString(s, " ")
 	}
 	s = clean(maskText(s))
 	const max = 200

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // isSecretKey reports whether a JSON key, form field or query parameter holds
@@ -150,13 +151,16 @@ func maskForm(body string) string {
 }
 
 // secretTextRE finds key/value pairs in text that is neither JSON nor a form:
-// "token": "abc", token=abc, password: abc.
-var secretTextRE = regexp.MustCompile(`(?i)("?[a-z_]*(?:token|secret|password)"?\s*[:=]\s*"?)([^"&\s,;}]+)`)
+// "token": "abc", token=abc, password: abc. Compiled on first use (only
+// debug output of a non-JSON body needs it), not at every start-up.
+var secretTextRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)("?[a-z_]*(?:token|secret|password)"?\s*[:=]\s*"?)([^"&\s,;}]+)`)
+})
 
 // maskText is the last line of defence for free text (HTML pages, malformed
 // JSON): anything that looks like a secret assignment is masked.
 func maskText(s string) string {
-	return secretTextRE.ReplaceAllString(s, "${1}"+Censored)
+	return secretTextRE().ReplaceAllString(s, "${1}"+Censored)
 }
 
 // maskBody masks a request or response body according to its content type.

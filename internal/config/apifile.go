@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -105,14 +106,16 @@ func (f *File) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-var msDateRE = regexp.MustCompile(`^/Date\((-?\d+)([+-]\d{4})?\)/$`)
+// msDateRE is compiled on first use: only reading a cached api file with a
+// .NET date needs it, not every command's start-up.
+var msDateRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^/Date\((-?\d+)([+-]\d{4})?\)/$`) })
 
 func parseLastSaved(raw json.RawMessage) time.Time {
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil || s == "" {
 		return time.Time{}
 	}
-	if m := msDateRE.FindStringSubmatch(s); m != nil {
+	if m := msDateRE().FindStringSubmatch(s); m != nil {
 		ms, err := strconv.ParseInt(m[1], 10, 64)
 		if err != nil {
 			return time.Time{}

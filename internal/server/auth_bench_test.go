@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -153,17 +154,34 @@ func BenchmarkBearerUnknown(b *testing.B) {
 // id, AWX headers, body limit, routing, authentication, rendering) into a
 // recorder: everything the server adds over a bare handler, without the
 // network. "log=discard" is the chain alone; "log=text" adds the access log
-// line the server writes by default (to io.Discard, so without the write).
+// line the server writes by default (to io.Discard, so without the write);
+// "log=file" writes each line to a file, a write(2) per request as the
+// server did before LogBuffer; "log=file-buffered" is what `awxtoken
+// server` does now: the same lines through a LogBuffer.
 func BenchmarkMeHandler(b *testing.B) {
+	logFile := func(b *testing.B) *os.File {
+		f, err := os.Create(filepath.Join(b.TempDir(), "access.log"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { f.Close() })
+		return f
+	}
 	for _, tc := range []struct {
 		name   string
-		logger *slog.Logger
+		logger func(b *testing.B) *slog.Logger
 	}{
-		{"log=discard", nil},
-		{"log=text", slog.New(slog.NewTextHandler(io.Discard, nil))},
+		{"log=discard", func(*testing.B) *slog.Logger { return nil }},
+		{"log=text", func(*testing.B) *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }},
+		{"log=file", func(b *testing.B) *slog.Logger { return slog.New(slog.NewTextHandler(logFile(b), nil)) }},
+		{"log=file-buffered", func(b *testing.B) *slog.Logger {
+			lb := NewLogBuffer(logFile(b), DefaultLogFlushInterval)
+			b.Cleanup(func() { lb.Close() })
+			return slog.New(lb.Handler(slog.NewTextHandler(lb, nil)))
+		}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			e := newBenchEnv(b, 1, tc.logger)
+			e := newBenchEnv(b, 1, tc.logger(b))
 			h := e.s.Handler()
 			b.ReportAllocs()
 			b.ResetTimer()

@@ -68,7 +68,10 @@ func newRequestID() string {
 func (s *Server) withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := &reqState{id: newRequestID(), base: s.log, metrics: s.metrics}
-		w.Header().Set("X-API-Request-Id", st.id)
+		// Header names are assigned in canonical form ("X-Api-...", which
+		// is what Header.Set would store): this skips canonicalisation on
+		// every request. Clients compare header names case-insensitively.
+		w.Header()["X-Api-Request-Id"] = []string{st.id}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, st)))
 	})
 }
@@ -87,10 +90,14 @@ func (rw *respWriter) WriteHeader(code int) {
 		return
 	}
 	rw.status = code
-	d := strconv.FormatFloat(time.Since(rw.start).Seconds(), 'f', 3, 64) + "s"
+	var buf [24]byte
+	d := string(append(strconv.AppendFloat(buf[:0], time.Since(rw.start).Seconds(), 'f', 3, 64), 's'))
+	// One slice for both headers; its capacity is its length, so an Add
+	// to one of them copies rather than writing into the other.
+	v := []string{d}
 	h := rw.Header()
-	h.Set("X-API-Time", d)
-	h.Set("X-API-Total-Time", d)
+	h["X-Api-Time"] = v[:1:1]
+	h["X-Api-Total-Time"] = v[:1:1]
 	rw.ResponseWriter.WriteHeader(code)
 }
 
@@ -113,7 +120,7 @@ func (rw *respWriter) Unwrap() http.ResponseWriter { return rw.ResponseWriter }
 func (s *Server) withAWXHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rw := &respWriter{ResponseWriter: w, start: time.Now()}
-		w.Header().Set("X-API-Product-Name", s.cfg.ProductName)
+		w.Header()["X-Api-Product-Name"] = s.productName
 		next.ServeHTTP(rw, r)
 		if rw.status == 0 {
 			rw.WriteHeader(http.StatusOK)
@@ -131,7 +138,7 @@ func (s *Server) withAWXHeaders(next http.Handler) http.Handler {
 			if st := state(r); st != nil && st.caller != nil {
 				attrs = append(attrs, slog.Int64("user_id", st.caller.User.ID))
 			}
-			logger(r).LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+			logger(r).LogAttrs(r.Context(), slog.LevelInfo, AccessLogMessage, attrs...)
 		}
 	})
 }

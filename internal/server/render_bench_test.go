@@ -68,6 +68,6 @@ func BenchmarkRenderMe(b *testing.B) {
 	for b.Loop() {
 		w := httptest.NewRecorder()
 		v := renderUser(u, awx.UserCapabilities{Edit: true})
-		writeJSON(w, http.StatusOK, awx.Page[awx.User]{Count: 1, Results: []awx.User{v}})
+		writeUserPage(w, http.StatusOK, &v)
 	}
 }

@@ -38,17 +38,26 @@ type detailBody struct {
 // grows step by step was the largest cost of a small response.
 var bufPool = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 4096)) }}
 
+// getBuf takes an empty buffer from bufPool.
+func getBuf() *bytes.Buffer {
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	return buf
+}
+
+// putBuf returns buf to bufPool once its bytes are written.
+func putBuf(buf *bytes.Buffer) {
+	if buf.Cap() <= 1<<20 { // do not keep the odd huge page alive
+		bufPool.Put(buf)
+	}
+}
+
 // writeJSON writes v as the JSON response body with status. Encoding happens
 // before the header goes out, so a value that cannot be encoded becomes a
 // clean 500 rather than a truncated 200.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer func() {
-		if buf.Cap() <= 1<<20 { // do not keep the odd huge page alive
-			bufPool.Put(buf)
-		}
-	}()
+	buf := getBuf()
+	defer putBuf(buf)
 	enc := json.NewEncoder(buf)
 	// AWX (DRF's JSON renderer) does not escape <, > and & in strings.
 	enc.SetEscapeHTML(false)
@@ -58,9 +67,20 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		status = http.StatusInternalServerError
 	}
 	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	writeJSONBytes(w, status, b)
+}
+
+// jsonContentType is Content-Type's value for every JSON answer. Its
+// capacity is its length, so an Add copies it instead of appending into
+// the value all responses share; nothing may write into its element.
+var jsonContentType = []string{"application/json"}[:1:1]
+
+// writeJSONBytes writes b, already encoded JSON, with status. The header
+// names are in canonical form, assigned without Header.Set's work.
+func writeJSONBytes(w http.ResponseWriter, status int, b []byte) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(b)))
+	h["Content-Type"] = jsonContentType
+	h["Content-Length"] = []string{strconv.Itoa(len(b))}
 	w.WriteHeader(status)
 	w.Write(b)
 }

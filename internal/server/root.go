@@ -123,5 +123,5 @@ func (s *Server) handleConfig(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
 	c := caller(r)
 	u := renderUser(c.User, awx.UserCapabilities{Edit: c.CanWrite(), Delete: false})
-	writeJSON(w, http.StatusOK, awx.Page[awx.User]{Count: 1, Results: []awx.User{u}})
+	writeUserPage(w, http.StatusOK, &u)
 }

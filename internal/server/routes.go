@@ -236,7 +236,7 @@ func (s *Server) guard(kind routeKind, h http.Handler) http.Handler {
 			if st := state(r); st != nil {
 				st.caller = c
 			}
-			w.Header().Set("X-API-Product-Version", s.cfg.ProductVersion)
+			w.Header()["X-Api-Product-Version"] = s.productVersion
 		}
 		if kind == authRequired {
 			if c == nil {

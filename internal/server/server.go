@@ -77,6 +77,12 @@ type Server struct {
 	metrics  *metrics
 	cleanup  *cleanupLoop
 
+	// productName and productVersion are the values of
+	// X-API-Product-Name and X-API-Product-Version, built once so each
+	// response assigns them without allocating. Their capacity is their
+	// length (an Add copies); nothing may write into their element.
+	productName, productVersion []string
+
 	closeOnce sync.Once
 	stop      chan struct{}
 	done      chan struct{}
@@ -122,6 +128,9 @@ func New(cfg Config) *Server {
 		metrics:  newMetrics(),
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
+
+		productName:    []string{cfg.ProductName}[:1:1],
+		productVersion: []string{cfg.ProductVersion}[:1:1],
 	}
 	s.handler = s.routes()
 	go s.flushLoop()

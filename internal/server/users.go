@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"regexp"
 	"strings"
+	"unicode"
 
 	"github.com/awxtoken/awxtoken/awx"
 	"github.com/awxtoken/awxtoken/internal/access"
@@ -143,8 +143,24 @@ func (s *Server) handleUserDetail(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, renderUser(u, caps))
 }
 
-// Django's username rules.
-var usernameRE = regexp.MustCompile(`^[\pL\pN_.@+-]+$`)
+// validUsername applies Django's username rule, the regexp
+// ^[\pL\pN_.@+-]+$ (letters and numbers of any script, and @ . + - _).
+// A loop rather than a package-level regexp: compiling its Unicode classes
+// at init was paid by every command of the binary, server or not.
+func validUsername(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s { // invalid UTF-8 yields U+FFFD, neither L nor N
+		switch {
+		case r == '_' || r == '.' || r == '@' || r == '+' || r == '-':
+		case unicode.IsLetter(r) || unicode.IsNumber(r):
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 const (
 	msgUsernameInvalid = "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."
@@ -207,7 +223,7 @@ func parseUserInput(obj map[string]json.RawMessage, creating, full bool) (userIn
 	}
 
 	in.Username = str("username", 150, false)
-	if in.Username != nil && !usernameRE.MatchString(*in.Username) {
+	if in.Username != nil && !validUsername(*in.Username) {
 		errs.add("username", msgUsernameInvalid)
 		in.Username = nil
 	}
