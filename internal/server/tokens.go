@@ -207,14 +207,7 @@ func (s *Server) handleTokenDetail(w http.ResponseWriter, r *http.Request) {
 		writeForbidden(w)
 		return
 	}
-	tr := s.newTokenRenderer()
-	tr.remember(a.User, app)
-	v, err := tr.render(r.Context(), t, nil)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
+	s.writeToken(w, r, a, app, t, nil, http.StatusOK)
 }
 
 // handleTokenUpdate serves PUT and PATCH /api/v2/tokens/{id}/. Only
@@ -259,14 +252,7 @@ func (s *Server) handleTokenUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	// A narrowed scope must bind the next request made with this token.
 	s.forgetToken(t.ID)
-	tr := s.newTokenRenderer()
-	tr.remember(a.User, app)
-	v, err := tr.render(r.Context(), t, nil)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
+	s.writeToken(w, r, a, app, t, nil, http.StatusOK)
 }
 
 // handleTokenDelete serves DELETE /api/v2/tokens/{id}/. The store revokes
@@ -543,6 +529,13 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, src tokenAp
 	} else {
 		s.metrics.tokenIssued(tokenKindPersonal)
 	}
+	s.writeToken(w, r, a, app, t, secrets, http.StatusCreated)
+}
+
+// writeToken renders one token for the caller a and writes it with status;
+// secrets, only on create, puts the clear token and refresh token in this
+// one answer, which also carries the Location header.
+func (s *Server) writeToken(w http.ResponseWriter, r *http.Request, a access.Actor, app *store.Application, t *store.AccessToken, secrets *tokenSecrets, status int) {
 	tr := s.newTokenRenderer()
 	tr.remember(a.User, app)
 	v, err := tr.render(r.Context(), t, secrets)
@@ -550,6 +543,8 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, src tokenAp
 		writeError(w, r, err)
 		return
 	}
-	w.Header().Set("Location", v.URL)
-	writeJSON(w, http.StatusCreated, v)
+	if status == http.StatusCreated {
+		w.Header().Set("Location", v.URL)
+	}
+	writeJSON(w, status, v)
 }
