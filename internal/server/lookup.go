@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -24,81 +25,54 @@ func pathID(r *http.Request, name string) (int64, bool) {
 	return n, err == nil
 }
 
-// resolveUser loads the user the path value {id} names: a pk, or a username
-// (AWX's named URL /api/v2/users/<username>/). It writes the 404 itself
-// ("No User matches the given query." for a pk, the generic path 404 for a
-// name, as AWX's named-URL resolution leaves such a path unrouted).
-func (s *Server) resolveUser(w http.ResponseWriter, r *http.Request) (*store.User, bool) {
+// resolveNamed loads the object the path value {id} names: a pk through
+// byID, or AWX's named URL through byName. It writes the 404 itself: the
+// model's "No X matches the given query." for a pk, the generic path 404 for
+// a name, as AWX's named-URL resolution leaves such a path unrouted.
+func resolveNamed[T any](w http.ResponseWriter, r *http.Request, byID func(context.Context, int64) (T, error), byName func(context.Context, string) (T, error)) (T, bool) {
 	if id, ok := pathID(r, "id"); ok {
-		u, err := s.store.UserByID(r.Context(), id)
+		v, err := byID(r.Context(), id)
 		if err != nil {
 			writeError(w, r, err)
-			return nil, false
+			return v, false
 		}
-		return u, true
+		return v, true
 	}
-	u, err := s.store.UserByUsername(r.Context(), r.PathValue("id"))
+	v, err := byName(r.Context(), r.PathValue("id"))
 	if err != nil {
 		if store.ErrorCode(err) == store.ENOTFOUND {
 			writeNotFound(w)
 		} else {
 			writeError(w, r, err)
 		}
-		return nil, false
+		return v, false
 	}
-	return u, true
+	return v, true
+}
+
+// resolveUser loads the user {id} names: a pk or a username
+// (/api/v2/users/<username>/).
+func (s *Server) resolveUser(w http.ResponseWriter, r *http.Request) (*store.User, bool) {
+	return resolveNamed(w, r, s.store.UserByID, s.store.UserByUsername)
 }
 
 // resolveOrganization loads the organization {id} names: a pk or a name.
 func (s *Server) resolveOrganization(w http.ResponseWriter, r *http.Request) (*store.Organization, bool) {
-	if id, ok := pathID(r, "id"); ok {
-		o, err := s.store.OrganizationByID(r.Context(), id)
-		if err != nil {
-			writeError(w, r, err)
-			return nil, false
-		}
-		return o, true
-	}
-	o, err := s.store.OrganizationByName(r.Context(), r.PathValue("id"))
-	if err != nil {
-		if store.ErrorCode(err) == store.ENOTFOUND {
-			writeNotFound(w)
-		} else {
-			writeError(w, r, err)
-		}
-		return nil, false
-	}
-	return o, true
+	return resolveNamed(w, r, s.store.OrganizationByID, s.store.OrganizationByName)
 }
 
 // resolveApplication loads the application {id} names: a pk, or
 // "<name>++<organization name>" (AWX's named URL).
 func (s *Server) resolveApplication(w http.ResponseWriter, r *http.Request) (*store.Application, bool) {
-	if id, ok := pathID(r, "id"); ok {
-		a, err := s.store.ApplicationByID(r.Context(), id)
+	return resolveNamed(w, r, s.store.ApplicationByID, func(ctx context.Context, named string) (*store.Application, error) {
+		name, orgName, ok := splitNamedApplication(named)
+		if !ok {
+			return nil, store.NotFound(store.ModelApplication)
+		}
+		o, err := s.store.OrganizationByName(ctx, orgName)
 		if err != nil {
-			writeError(w, r, err)
-			return nil, false
+			return nil, err
 		}
-		return a, true
-	}
-	name, orgName, ok := splitNamedApplication(r.PathValue("id"))
-	if !ok {
-		writeNotFound(w)
-		return nil, false
-	}
-	o, err := s.store.OrganizationByName(r.Context(), orgName)
-	if err == nil {
-		var a *store.Application
-		a, err = s.store.ApplicationByName(r.Context(), o.ID, name)
-		if err == nil {
-			return a, true
-		}
-	}
-	if store.ErrorCode(err) == store.ENOTFOUND {
-		writeNotFound(w)
-	} else {
-		writeError(w, r, err)
-	}
-	return nil, false
+		return s.store.ApplicationByName(ctx, o.ID, name)
+	})
 }
