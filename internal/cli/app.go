@@ -167,19 +167,9 @@ func appFindRun(ctx context.Context, opts *AppFindOptions) error {
 	if err != nil {
 		return err
 	}
-	var apps []*awx.Application
-	if opts.List.All {
-		for a, err := range c.Applications.All(ctx, lo) {
-			if err != nil {
-				return err
-			}
-			apps = append(apps, a)
-		}
-	} else {
-		apps, _, err = c.Applications.List(ctx, lo)
-		if err != nil {
-			return err
-		}
+	apps, err := fetchList(ctx, opts.List.All, lo, c.Applications.List, c.Applications.All)
+	if err != nil {
+		return err
 	}
 	return writeList(opts.IO, opts.Output, apps, "applications", writeApplicationTable)
 }

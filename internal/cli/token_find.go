@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"io"
+	"iter"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -157,21 +158,29 @@ func findRun(ctx context.Context, opts *FindOptions) error {
 	if err != nil {
 		return err
 	}
-	var toks []*awx.Token
-	if opts.List.All {
-		for t, err := range c.Tokens.All(ctx, lo) {
-			if err != nil {
-				return err
-			}
-			toks = append(toks, t)
-		}
-	} else {
-		toks, _, err = c.Tokens.List(ctx, lo)
-		if err != nil {
-			return err
-		}
+	toks, err := fetchList(ctx, opts.List.All, lo, c.Tokens.List, c.Tokens.All)
+	if err != nil {
+		return err
 	}
 	return writeList(opts.IO, opts.Output, toks, "tokens", writeTokenTable)
+}
+
+// fetchList reads one page with list, or with all every page (--all).
+func fetchList[T, O any](ctx context.Context, every bool, opts O,
+	list func(context.Context, O) ([]T, *awx.Response, error),
+	all func(context.Context, O) iter.Seq2[T, error]) ([]T, error) {
+	if !every {
+		items, _, err := list(ctx, opts)
+		return items, err
+	}
+	var items []T
+	for v, err := range all(ctx, opts) {
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, v)
+	}
+	return items, nil
 }
 
 // writeList prints a list: one JSON array (never null) or a table.
