@@ -488,41 +488,33 @@ func (s *Server) writeGrant(w http.ResponseWriter, access, refresh, scope string
 // refreshTokenByClear looks up a refresh token by its clear value; nil
 // when the value cannot be one or no refresh token has it.
 func (s *Server) refreshTokenByClear(ctx context.Context, clear string) (*store.RefreshToken, error) {
-	if !secret.LooksLikeToken(clear) {
-		return nil, nil
-	}
-	digest := secret.Digest(clear)
-	rt, err := s.store.RefreshTokenByDigest(ctx, digest)
-	if store.ErrorCode(err) == store.ENOTFOUND {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if !secret.Equal(rt.Digest, digest) {
-		return nil, nil
-	}
-	return rt, nil
+	return byClear(ctx, clear, s.store.RefreshTokenByDigest, func(t *store.RefreshToken) []byte { return t.Digest })
 }
 
 // accessTokenByClear looks up an access token by its clear value; nil when
 // the value cannot be one or no access token has it.
 func (s *Server) accessTokenByClear(ctx context.Context, clear string) (*store.AccessToken, error) {
+	return byClear(ctx, clear, s.store.AccessTokenByDigest, func(t *store.AccessToken) []byte { return t.Digest })
+}
+
+// byClear rejects a malformed value before touching the store, looks the
+// digest up, and compares it in constant time; a miss is (nil, nil).
+func byClear[T any](ctx context.Context, clear string, lookup func(context.Context, []byte) (*T, error), digestOf func(*T) []byte) (*T, error) {
 	if !secret.LooksLikeToken(clear) {
 		return nil, nil
 	}
 	digest := secret.Digest(clear)
-	t, err := s.store.AccessTokenByDigest(ctx, digest)
+	v, err := lookup(ctx, digest)
 	if store.ErrorCode(err) == store.ENOTFOUND {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	if !secret.Equal(t.Digest, digest) {
+	if !secret.Equal(digestOf(v), digest) {
 		return nil, nil
 	}
-	return t, nil
+	return v, nil
 }
 
 // revokeParams are the parameters of POST /api/o/revoke_token/.
