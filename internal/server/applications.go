@@ -199,24 +199,7 @@ const (
 func (s *Server) parseApplicationInput(ctx context.Context, obj map[string]json.RawMessage, mode appMode, urlOrg *store.Organization) (appInput, fieldErrors, error) {
 	var in appInput
 	errs := fieldErrors{}
-	str := func(key string, maxLen int) *string {
-		raw, ok := obj[key]
-		if !ok {
-			return nil
-		}
-		v, null, msg := parseCharField(raw)
-		switch {
-		case msg != "":
-			errs.add(key, msg)
-		case null:
-			errs.add(key, msgNull)
-		case maxLen > 0 && tooLong(v, maxLen):
-			errs.add(key, msgMaxLength255)
-		default:
-			return &v
-		}
-		return nil
-	}
+	str := func(key string, maxLen int) *string { return charField(obj, errs, key, maxLen, true) }
 	choice := func(key string, required bool, choices ...string) *string {
 		raw, ok := obj[key]
 		if !ok {

@@ -171,3 +171,26 @@ func validScope(s string) bool {
 
 // tooLong reports whether s exceeds n characters (not bytes, as Django counts).
 func tooLong(s string, n int) bool { return len(s) > n && utf8.RuneCountInString(s) > n }
+
+// charField reads obj[key] as a DRF CharField: nil when absent, or when
+// invalid (the message recorded in errs under key). maxLen 0 means no limit.
+func charField(obj map[string]json.RawMessage, errs fieldErrors, key string, maxLen int, allowBlank bool) *string {
+	raw, ok := obj[key]
+	if !ok {
+		return nil
+	}
+	v, null, msg := parseCharField(raw)
+	switch {
+	case msg != "":
+		errs.add(key, msg)
+	case null:
+		errs.add(key, msgNull)
+	case v == "" && !allowBlank:
+		errs.add(key, msgBlank)
+	case maxLen > 0 && tooLong(v, maxLen):
+		errs.add(key, "Ensure this field has no more than "+itoa(maxLen)+" characters.")
+	default:
+		return &v
+	}
+	return nil
+}

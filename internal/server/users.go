@@ -185,26 +185,7 @@ type userInput struct {
 func parseUserInput(obj map[string]json.RawMessage, creating, full bool) (userInput, fieldErrors) {
 	var in userInput
 	errs := fieldErrors{}
-	str := func(key string, max int, allowBlank bool) *string {
-		raw, ok := obj[key]
-		if !ok {
-			return nil
-		}
-		v, null, msg := parseCharField(raw)
-		switch {
-		case msg != "":
-			errs.add(key, msg)
-		case null:
-			errs.add(key, msgNull)
-		case v == "" && !allowBlank:
-			errs.add(key, msgBlank)
-		case tooLong(v, max):
-			errs.add(key, "Ensure this field has no more than "+itoa(max)+" characters.")
-		default:
-			return &v
-		}
-		return nil
-	}
+	str := func(key string, max int, allowBlank bool) *string { return charField(obj, errs, key, max, allowBlank) }
 	boolean := func(key string) *bool {
 		raw, ok := obj[key]
 		if !ok {
