@@ -27,7 +27,7 @@ func scanActivity(s scanner) (*store.Activity, error) {
 // An actor that no longer exists is recorded as none rather than failing
 // the change the entry describes.
 func (d *DB) AddActivity(ctx context.Context, a *store.Activity) error {
-	return d.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
+	return d.write(ctx, func(ctx context.Context, tx *wtx, now time.Time) error {
 		return insertActivity(ctx, tx, a, now)
 	})
 }
@@ -36,7 +36,7 @@ func (d *DB) AddActivity(ctx context.Context, a *store.Activity) error {
 // transaction (and savepoint, when grouped), once fn has succeeded: the
 // change and its activity stream entry are durable together, in one commit.
 func withActivity(fn writeFunc, act store.ActivityFunc) writeFunc {
-	return func(ctx context.Context, tx *sql.Tx, now time.Time) error {
+	return func(ctx context.Context, tx *wtx, now time.Time) error {
 		if err := fn(ctx, tx, now); err != nil {
 			return err
 		}
@@ -48,7 +48,12 @@ func withActivity(fn writeFunc, act store.ActivityFunc) writeFunc {
 	}
 }
 
-func insertActivity(ctx context.Context, tx *sql.Tx, a *store.Activity, now time.Time) error {
+// insertActivitySQL runs with every change; the writer prepares it once
+// (writerStmts).
+const insertActivitySQL = `INSERT INTO activity (timestamp, actor_id, operation, object_type,
+		object_id, object2, changes) VALUES (?, (SELECT id FROM users WHERE id = ?), ?, ?, ?, ?, ?)`
+
+func insertActivity(ctx context.Context, tx *wtx, a *store.Activity, now time.Time) error {
 	ts := now
 	if !a.Timestamp.IsZero() {
 		ts = truncTime(a.Timestamp)
@@ -57,8 +62,7 @@ func insertActivity(ctx context.Context, tx *sql.Tx, a *store.Activity, now time
 	if len(changes) == 0 {
 		changes = []byte("{}")
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO activity (timestamp, actor_id, operation, object_type,
-		object_id, object2, changes) VALUES (?, (SELECT id FROM users WHERE id = ?), ?, ?, ?, ?, ?)`,
+	res, err := tx.ExecContext(ctx, insertActivitySQL,
 		micro(ts), nullInt(a.ActorID), a.Operation, a.ObjectType, a.ObjectID, a.Object2, changes)
 	if err != nil {
 		return internal("add activity", err)

@@ -31,7 +31,7 @@ func scanApp(s scanner) (*store.Application, error) {
 }
 
 // appWriteErr maps a failed insert or update of an application.
-func appWriteErr(ctx context.Context, tx *sql.Tx, a *store.Application, op string, err error) error {
+func appWriteErr(ctx context.Context, tx *wtx, a *store.Application, op string, err error) error {
 	switch {
 	case uniqueOn(err, "applications.name"):
 		return conflict("__all__", "Application with this Name and Organization already exists.")
@@ -58,7 +58,7 @@ func digestArg(b []byte) any {
 
 // CreateApplication stores a; (name, organization) and client_id are unique.
 func (d *DB) CreateApplication(ctx context.Context, a *store.Application) error {
-	return d.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
+	return d.write(ctx, func(ctx context.Context, tx *wtx, now time.Time) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO applications (name, description, client_id,
 			client_secret_digest, client_type, authorization_grant_type, redirect_uris, skip_authorization,
 			organization_id, user_id, created, modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -94,13 +94,13 @@ func (d *DB) oneApp(ctx context.Context, q string, args ...any) (*store.Applicat
 }
 
 // appTx reads application id inside a write transaction.
-func appTx(ctx context.Context, tx *sql.Tx, id int64) (*store.Application, error) {
+func appTx(ctx context.Context, tx *wtx, id int64) (*store.Application, error) {
 	return scanRow(tx.QueryRowContext(ctx, `SELECT `+appCols+` FROM applications a WHERE a.id = ?`, id),
 		scanApp, store.ModelApplication, "application")
 }
 
 func (d *DB) UpdateApplication(ctx context.Context, id int64, upd store.ApplicationUpdate) (*store.Application, error) {
-	return update(ctx, d, id, appTx, func(ctx context.Context, tx *sql.Tx, a *store.Application, now time.Time) error {
+	return update(ctx, d, id, appTx, func(ctx context.Context, tx *wtx, a *store.Application, now time.Time) error {
 		set(&a.Name, upd.Name)
 		set(&a.Description, upd.Description)
 		set(&a.ClientType, upd.ClientType)
@@ -128,7 +128,7 @@ func (d *DB) UpdateApplication(ctx context.Context, id int64, upd store.Applicat
 // DeleteApplication removes the application; foreign keys cascade to its
 // access and refresh tokens.
 func (d *DB) DeleteApplication(ctx context.Context, id int64) error {
-	return d.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
+	return d.write(ctx, func(ctx context.Context, tx *wtx, now time.Time) error {
 		return execOne(ctx, tx, store.ModelApplication, `DELETE FROM applications WHERE id = ?`, id)
 	})
 }

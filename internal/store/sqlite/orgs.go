@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/awxtoken/awxtoken/internal/store"
@@ -41,7 +40,7 @@ var roleOrder = []store.RoleName{store.RoleAdmin, store.RoleMember, store.RoleAu
 
 // CreateOrganization stores o and its three roles in one transaction.
 func (d *DB) CreateOrganization(ctx context.Context, o *store.Organization) error {
-	return d.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
+	return d.write(ctx, func(ctx context.Context, tx *wtx, now time.Time) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO organizations (name, description, max_hosts, created, modified)
 			VALUES (?, ?, ?, ?, ?)`, o.Name, o.Description, o.MaxHosts, micro(now), micro(now))
 		if err != nil {
@@ -77,13 +76,13 @@ func (d *DB) oneOrg(ctx context.Context, q string, arg any) (*store.Organization
 }
 
 // orgTx reads organization id inside a write transaction.
-func orgTx(ctx context.Context, tx *sql.Tx, id int64) (*store.Organization, error) {
+func orgTx(ctx context.Context, tx *wtx, id int64) (*store.Organization, error) {
 	return scanRow(tx.QueryRowContext(ctx, `SELECT `+orgCols+` FROM organizations o WHERE o.id = ?`, id),
 		scanOrg, store.ModelOrganization, "organization")
 }
 
 func (d *DB) UpdateOrganization(ctx context.Context, id int64, upd store.OrganizationUpdate) (*store.Organization, error) {
-	return update(ctx, d, id, orgTx, func(ctx context.Context, tx *sql.Tx, o *store.Organization, now time.Time) error {
+	return update(ctx, d, id, orgTx, func(ctx context.Context, tx *wtx, o *store.Organization, now time.Time) error {
 		set(&o.Name, upd.Name)
 		set(&o.Description, upd.Description)
 		set(&o.MaxHosts, upd.MaxHosts)
@@ -102,7 +101,7 @@ func (d *DB) UpdateOrganization(ctx context.Context, id int64, upd store.Organiz
 // DeleteOrganization removes the organization; foreign keys cascade to its
 // roles and memberships, its applications and their tokens.
 func (d *DB) DeleteOrganization(ctx context.Context, id int64) error {
-	return d.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
+	return d.write(ctx, func(ctx context.Context, tx *wtx, now time.Time) error {
 		return execOne(ctx, tx, store.ModelOrganization, `DELETE FROM organizations WHERE id = ?`, id)
 	})
 }
@@ -151,7 +150,7 @@ func (d *DB) RoleByID(ctx context.Context, id int64) (*store.Role, error) {
 
 // GrantRole gives userID the role; granting it again changes nothing.
 func (d *DB) GrantRole(ctx context.Context, roleID, userID int64) error {
-	return d.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
+	return d.write(ctx, func(ctx context.Context, tx *wtx, now time.Time) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO role_members (role_id, user_id) VALUES (?, ?)
 			ON CONFLICT DO NOTHING`, roleID, userID)
 		if err == nil {
@@ -167,7 +166,7 @@ func (d *DB) GrantRole(ctx context.Context, roleID, userID int64) error {
 // RevokeRole takes the role from userID; revoking a role not held changes
 // nothing, but a missing role or user is still NotFound.
 func (d *DB) RevokeRole(ctx context.Context, roleID, userID int64) error {
-	return d.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
+	return d.write(ctx, func(ctx context.Context, tx *wtx, now time.Time) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM role_members WHERE role_id = ? AND user_id = ?`, roleID, userID)
 		if err != nil {
 			return internal("revoke role", err)
@@ -179,7 +178,7 @@ func (d *DB) RevokeRole(ctx context.Context, roleID, userID int64) error {
 	})
 }
 
-func missingRoleOrUser(ctx context.Context, tx *sql.Tx, roleID, userID int64) error {
+func missingRoleOrUser(ctx context.Context, tx *wtx, roleID, userID int64) error {
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM roles WHERE id = ?`, roleID).Scan(&n); err != nil {
 		return internal("check role", err)

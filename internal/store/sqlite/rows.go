@@ -43,10 +43,10 @@ func lookup[T any](ctx context.Context, d *DB, scan func(scanner) (T, error), mo
 // row id (load answers NotFound when there is none), lets save apply the
 // change and write it back, and returns the row as written.
 func update[T any](ctx context.Context, d *DB, id int64,
-	load func(context.Context, *sql.Tx, int64) (T, error),
-	save func(ctx context.Context, tx *sql.Tx, v T, now time.Time) error) (T, error) {
+	load func(context.Context, *wtx, int64) (T, error),
+	save func(ctx context.Context, tx *wtx, v T, now time.Time) error) (T, error) {
 	var out T
-	err := d.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
+	err := d.write(ctx, func(ctx context.Context, tx *wtx, now time.Time) error {
 		v, err := load(ctx, tx, id)
 		if err != nil {
 			return err
@@ -68,7 +68,7 @@ func set[T any](dst *T, v *T) {
 }
 
 // execOne runs a statement that must touch one row; none is NotFound(model).
-func execOne(ctx context.Context, tx *sql.Tx, model, q string, args ...any) error {
+func execOne(ctx context.Context, tx *wtx, model, q string, args ...any) error {
 	res, err := tx.ExecContext(ctx, q, args...)
 	if err != nil {
 		return internal("write "+model, err)

@@ -56,6 +56,10 @@ type DB struct {
 
 	stmtMu sync.Mutex // serializes preparing; lookups go through stmts alone
 	stmts  sync.Map   // SQL text -> *sql.Stmt, prepared on the reader pool
+
+	// wstmts are writerStmts, prepared on the writer connection at Open;
+	// read-only afterwards.
+	wstmts map[string]*sql.Stmt
 }
 
 var _ store.Store = (*DB)(nil)
@@ -90,7 +94,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// writer's CPU in pwrite (bench/NOTES.md).
 	wdsn := path + common +
 		"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_txlock=immediate"
-	rdsn := path + common + "&_pragma=foreign_keys(1)&_pragma=query_only(1)"
+	// mmap_size on the readers: with a million tokens the digest index is
+	// larger than a connection's page cache, and reading its pages from a
+	// memory map costs no syscall and no copy (bench/NOTES.md). SQLite maps
+	// at most the file's size and never writes through the map.
+	rdsn := path + common + "&_pragma=foreign_keys(1)&_pragma=query_only(1)&_pragma=mmap_size(1073741824)"
 
 	wdb, err := sql.Open("sqlite", wdsn)
 	if err != nil {
@@ -131,6 +139,20 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		writes:     make(chan *writeOp),
 		closing:    make(chan struct{}),
 		writerDone: make(chan struct{}),
+		wstmts:     make(map[string]*sql.Stmt, len(writerStmts)),
+	}
+	// Prepared here, outside any transaction: the writer pool has one
+	// connection, and preparing on the pool from inside the writer's
+	// transaction would wait for that connection forever.
+	for _, q := range writerStmts {
+		st, err := wdb.PrepareContext(ctx, q)
+		if err != nil {
+			d.closeStmts()
+			wdb.Close()
+			rdb.Close()
+			return nil, fmt.Errorf("sqlite: prepare: %w", err)
+		}
+		d.wstmts[q] = st
 	}
 	go d.writer()
 	return d, nil
@@ -142,13 +164,20 @@ func (d *DB) Close() error {
 	d.closeOnce.Do(func() {
 		close(d.closing)
 		<-d.writerDone
-		d.stmts.Range(func(_, s any) bool {
-			s.(*sql.Stmt).Close()
-			return true
-		})
+		d.closeStmts()
 		err = errors.Join(d.rdb.Close(), d.wdb.Close())
 	})
 	return err
+}
+
+func (d *DB) closeStmts() {
+	d.stmts.Range(func(_, s any) bool {
+		s.(*sql.Stmt).Close()
+		return true
+	})
+	for _, s := range d.wstmts {
+		s.Close()
+	}
 }
 
 // migrate applies the embedded migrations in order, each in its own
@@ -215,11 +244,36 @@ func applyMigration(ctx context.Context, db *sql.DB, version int, name, body str
 	return nil
 }
 
+// writerStmts are the statements the writer runs for nearly every write:
+// the savepoints of group commit, a token and its refresh token, and the
+// activity stream entry. Re-preparing them per write cost about a fifth of
+// the writer's CPU (bench/NOTES.md).
+var writerStmts = []string{
+	"SAVEPOINT w", "RELEASE w", "ROLLBACK TO w",
+	insertTokenSQL, insertRefreshSQL, insertActivitySQL,
+}
+
+// wtx is the writer's transaction. ExecContext runs the writerStmts
+// through the statements already prepared on the writer connection
+// (database/sql's Tx.StmtContext reuses a statement prepared on the
+// transaction's own connection) and any other SQL as *sql.Tx does.
+type wtx struct {
+	*sql.Tx
+	prepared map[string]*sql.Stmt
+}
+
+func (t *wtx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := t.prepared[query]; st != nil {
+		return t.Tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return t.Tx.ExecContext(ctx, query, args...)
+}
+
 // writeFunc is one unit of writing. It runs in the writer's transaction
 // (inside a savepoint when it shares the commit with others) and must not
 // keep tx. ctx carries the caller's values but not its cancellation: an
 // interrupted statement would roll back every write in the batch.
-type writeFunc func(ctx context.Context, tx *sql.Tx, now time.Time) error
+type writeFunc func(ctx context.Context, tx *wtx, now time.Time) error
 
 type writeOp struct {
 	ctx  context.Context
@@ -282,11 +336,12 @@ func (d *DB) runBatch(batch []*writeOp) {
 			op.done <- errs[i]
 		}
 	}
-	tx, err := d.wdb.BeginTx(context.Background(), nil)
+	stx, err := d.wdb.BeginTx(context.Background(), nil)
 	if err != nil {
 		finish(fmt.Errorf("sqlite: begin: %w", err))
 		return
 	}
+	tx := &wtx{Tx: stx, prepared: d.wstmts}
 	bg := context.Background()
 	if len(batch) == 1 {
 		op := batch[0]
@@ -332,7 +387,7 @@ func (d *DB) runBatch(batch []*writeOp) {
 	finish(nil)
 }
 
-func runOp(op *writeOp, tx *sql.Tx, now time.Time) (err error) {
+func runOp(op *writeOp, tx *wtx, now time.Time) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("sqlite: panic in write: %v", r)

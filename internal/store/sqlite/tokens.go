@@ -43,14 +43,22 @@ func scanRefresh(s scanner) (*store.RefreshToken, error) {
 	return &r, nil
 }
 
+// The token inserts run for every token created; the writer prepares them
+// once (writerStmts).
+const (
+	insertTokenSQL = `INSERT INTO access_tokens (user_id, digest, application_id, expires, scope,
+		description, last_used, source_refresh_token_id, created, modified) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`
+	insertRefreshSQL = `INSERT INTO refresh_tokens (digest, user_id, application_id, access_token_id,
+		created, updated, revoked) VALUES (?, ?, ?, ?, ?, ?, NULL)`
+)
+
 // insertToken stores t and, when r is non-nil, r linked to it.
-func insertToken(ctx context.Context, tx *sql.Tx, t *store.AccessToken, r *store.RefreshToken, now time.Time) error {
+func insertToken(ctx context.Context, tx *wtx, t *store.AccessToken, r *store.RefreshToken, now time.Time) error {
 	if len(t.Digest) == 0 || (r != nil && len(r.Digest) == 0) {
 		return errors.New("sqlite: create token: empty digest")
 	}
 	expires := truncTime(t.Expires)
-	res, err := tx.ExecContext(ctx, `INSERT INTO access_tokens (user_id, digest, application_id, expires, scope,
-		description, last_used, source_refresh_token_id, created, modified) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
+	res, err := tx.ExecContext(ctx, insertTokenSQL,
 		t.UserID, t.Digest, nullInt(t.ApplicationID), micro(expires), t.Scope, t.Description,
 		nullInt(t.SourceRefreshTokenID), micro(now), micro(now))
 	if err != nil {
@@ -70,8 +78,7 @@ func insertToken(ctx context.Context, tx *sql.Tx, t *store.AccessToken, r *store
 	if r.ApplicationID == 0 && t.ApplicationID != nil {
 		r.ApplicationID = *t.ApplicationID
 	}
-	res, err = tx.ExecContext(ctx, `INSERT INTO refresh_tokens (digest, user_id, application_id, access_token_id,
-		created, updated, revoked) VALUES (?, ?, ?, ?, ?, ?, NULL)`,
+	res, err = tx.ExecContext(ctx, insertRefreshSQL,
 		r.Digest, r.UserID, r.ApplicationID, id, micro(now), micro(now))
 	if err != nil {
 		return tokenWriteErr(ctx, tx, r.UserID, &r.ApplicationID, err)
@@ -84,7 +91,7 @@ func insertToken(ctx context.Context, tx *sql.Tx, t *store.AccessToken, r *store
 	return nil
 }
 
-func tokenWriteErr(ctx context.Context, tx *sql.Tx, userID int64, appID *int64, err error) error {
+func tokenWriteErr(ctx context.Context, tx *wtx, userID int64, appID *int64, err error) error {
 	switch {
 	case uniqueOn(err, ".digest"):
 		// 180 random bits make this a bug, not a user error; still no 500.
@@ -105,7 +112,7 @@ func tokenWriteErr(ctx context.Context, tx *sql.Tx, userID int64, appID *int64, 
 
 // CreateAccessToken stores t and, when r is non-nil, its refresh token.
 func (d *DB) CreateAccessToken(ctx context.Context, t *store.AccessToken, r *store.RefreshToken) error {
-	return d.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
+	return d.write(ctx, func(ctx context.Context, tx *wtx, now time.Time) error {
 		return insertToken(ctx, tx, t, r, now)
 	})
 }
@@ -125,13 +132,13 @@ func (d *DB) oneToken(ctx context.Context, q string, arg any) (*store.AccessToke
 }
 
 // tokenTx reads access token id inside a write transaction.
-func tokenTx(ctx context.Context, tx *sql.Tx, id int64) (*store.AccessToken, error) {
+func tokenTx(ctx context.Context, tx *wtx, id int64) (*store.AccessToken, error) {
 	return scanRow(tx.QueryRowContext(ctx, `SELECT `+tokenCols+` FROM access_tokens t WHERE t.id = ?`, id),
 		scanToken, store.ModelToken, "token")
 }
 
 func (d *DB) UpdateAccessToken(ctx context.Context, id int64, upd store.TokenUpdate) (*store.AccessToken, error) {
-	return update(ctx, d, id, tokenTx, func(ctx context.Context, tx *sql.Tx, t *store.AccessToken, now time.Time) error {
+	return update(ctx, d, id, tokenTx, func(ctx context.Context, tx *wtx, t *store.AccessToken, now time.Time) error {
 		set(&t.Description, upd.Description)
 		set(&t.Scope, upd.Scope)
 		t.Modified = now
@@ -146,7 +153,7 @@ func (d *DB) UpdateAccessToken(ctx context.Context, id int64, upd store.TokenUpd
 // DeleteAccessToken deletes the token and revokes its refresh token, so the
 // refresh token cannot mint a successor (a deliberate difference from AWX).
 func (d *DB) DeleteAccessToken(ctx context.Context, id int64) error {
-	return d.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
+	return d.write(ctx, func(ctx context.Context, tx *wtx, now time.Time) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET revoked = COALESCE(revoked, ?), updated = ?,
 			access_token_id = NULL WHERE access_token_id = ?`, micro(now), micro(now), id); err != nil {
 			return internal("revoke refresh token", err)
@@ -165,7 +172,7 @@ func (d *DB) TouchAccessTokens(ctx context.Context, lastUsed map[int64]time.Time
 	if len(lastUsed) == 0 {
 		return nil
 	}
-	return d.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
+	return d.write(ctx, func(ctx context.Context, tx *wtx, now time.Time) error {
 		st, err := tx.PrepareContext(ctx, `UPDATE access_tokens SET last_used = ?1
 			WHERE id = ?2 AND (last_used IS NULL OR last_used < ?1)`)
 		if err != nil {
@@ -194,7 +201,7 @@ func (d *DB) oneRefresh(ctx context.Context, q string, arg any) (*store.RefreshT
 }
 
 // refreshTx reads refresh token id inside a write transaction.
-func refreshTx(ctx context.Context, tx *sql.Tx, id int64) (*store.RefreshToken, error) {
+func refreshTx(ctx context.Context, tx *wtx, id int64) (*store.RefreshToken, error) {
 	return scanRow(tx.QueryRowContext(ctx, `SELECT `+refreshCols+` FROM refresh_tokens r WHERE r.id = ?`, id),
 		scanRefresh, store.ModelRefreshToken, "refresh token")
 }
@@ -204,7 +211,7 @@ func refreshTx(ctx context.Context, tx *sql.Tx, id int64) (*store.RefreshToken, 
 // revocation is conditional on revoked IS NULL, so of two concurrent
 // rotations exactly one wins and the other gets ECONFLICT.
 func (d *DB) RotateRefreshToken(ctx context.Context, oldID int64, t *store.AccessToken, r *store.RefreshToken) error {
-	return d.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
+	return d.write(ctx, func(ctx context.Context, tx *wtx, now time.Time) error {
 		old, err := refreshTx(ctx, tx, oldID)
 		if err != nil {
 			return err
@@ -245,7 +252,7 @@ func (d *DB) RotateRefreshToken(ctx context.Context, oldID int64, t *store.Acces
 // RevokeRefreshToken marks the refresh token revoked (once; later calls keep
 // the first time) and deletes its access token.
 func (d *DB) RevokeRefreshToken(ctx context.Context, id int64) error {
-	return d.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
+	return d.write(ctx, func(ctx context.Context, tx *wtx, now time.Time) error {
 		old, err := refreshTx(ctx, tx, id)
 		if err != nil {
 			return err
@@ -268,7 +275,7 @@ func (d *DB) RevokeRefreshToken(ctx context.Context, id int64) error {
 // it: both are useless then, since a refresh grant refuses tokens older than
 // the refresh expiry.
 func (d *DB) DeleteExpiredTokens(ctx context.Context, now time.Time, refreshMaxAge time.Duration) (access, refresh int, err error) {
-	err = d.write(ctx, func(ctx context.Context, tx *sql.Tx, _ time.Time) error {
+	err = d.write(ctx, func(ctx context.Context, tx *wtx, _ time.Time) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM access_tokens WHERE expires <= ?`, micro(now))
 		if err != nil {
 			return internal("delete expired tokens", err)
@@ -298,7 +305,7 @@ func (d *DB) DeleteExpiredTokens(ctx context.Context, now time.Time, refreshMaxA
 // tokens it deleted.
 func (d *DB) DeleteUserTokens(ctx context.Context, userID *int64, revokeRefresh bool) (int, error) {
 	var deleted int
-	err := d.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
+	err := d.write(ctx, func(ctx context.Context, tx *wtx, now time.Time) error {
 		cond, args := "", []any{}
 		if userID != nil {
 			cond, args = " AND user_id = ?", []any{*userID}

@@ -31,7 +31,7 @@ func errUserTaken() *store.Error {
 	return conflict("username", "A user with that username already exists.")
 }
 
-func insertUser(ctx context.Context, tx *sql.Tx, u *store.User, now time.Time, orIgnore bool) (bool, error) {
+func insertUser(ctx context.Context, tx *wtx, u *store.User, now time.Time, orIgnore bool) (bool, error) {
 	q := `INSERT INTO users (username, password_hash, first_name, last_name, email,
 		is_superuser, is_system_auditor, is_active, last_login, created, modified)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
@@ -64,7 +64,7 @@ func insertUser(ctx context.Context, tx *sql.Tx, u *store.User, now time.Time, o
 
 // CreateUser stores u and sets its ID, Created and Modified.
 func (d *DB) CreateUser(ctx context.Context, u *store.User) error {
-	return d.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
+	return d.write(ctx, func(ctx context.Context, tx *wtx, now time.Time) error {
 		_, err := insertUser(ctx, tx, u, now, false)
 		return err
 	})
@@ -74,7 +74,7 @@ func (d *DB) CreateUser(ctx context.Context, u *store.User) error {
 // check are one statement in the write lock, so racing processes create one.
 func (d *DB) EnsureUser(ctx context.Context, u *store.User) (bool, error) {
 	var created bool
-	err := d.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
+	err := d.write(ctx, func(ctx context.Context, tx *wtx, now time.Time) error {
 		var err error
 		created, err = insertUser(ctx, tx, u, now, true)
 		return err
@@ -95,12 +95,12 @@ func (d *DB) oneUser(ctx context.Context, q string, arg any) (*store.User, error
 }
 
 // userTx reads user id inside a write transaction.
-func userTx(ctx context.Context, tx *sql.Tx, id int64) (*store.User, error) {
+func userTx(ctx context.Context, tx *wtx, id int64) (*store.User, error) {
 	return scanRow(tx.QueryRowContext(ctx, `SELECT `+userCols+` FROM users u WHERE u.id = ?`, id), scanUser, store.ModelUser, "user")
 }
 
 func (d *DB) UpdateUser(ctx context.Context, id int64, upd store.UserUpdate) (*store.User, error) {
-	return update(ctx, d, id, userTx, func(ctx context.Context, tx *sql.Tx, u *store.User, now time.Time) error {
+	return update(ctx, d, id, userTx, func(ctx context.Context, tx *wtx, u *store.User, now time.Time) error {
 		set(&u.Username, upd.Username)
 		set(&u.PasswordHash, upd.PasswordHash)
 		set(&u.FirstName, upd.FirstName)
@@ -125,7 +125,7 @@ func (d *DB) UpdateUser(ctx context.Context, id int64, upd store.UserUpdate) (*s
 }
 
 func (d *DB) SetLastLogin(ctx context.Context, id int64, at time.Time) error {
-	return d.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
+	return d.write(ctx, func(ctx context.Context, tx *wtx, now time.Time) error {
 		return execOne(ctx, tx, store.ModelUser, `UPDATE users SET last_login = ? WHERE id = ?`, micro(at), id)
 	})
 }
@@ -133,7 +133,7 @@ func (d *DB) SetLastLogin(ctx context.Context, id int64, at time.Time) error {
 // DeleteUser removes the user; foreign keys cascade to its tokens, refresh
 // tokens and role memberships.
 func (d *DB) DeleteUser(ctx context.Context, id int64) error {
-	return d.write(ctx, func(ctx context.Context, tx *sql.Tx, now time.Time) error {
+	return d.write(ctx, func(ctx context.Context, tx *wtx, now time.Time) error {
 		return execOne(ctx, tx, store.ModelUser, `DELETE FROM users WHERE id = ?`, id)
 	})
 }
