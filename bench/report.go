@@ -208,7 +208,7 @@ func writeReport(path string, r *report) error {
 		thousands(c.small), thousands(c.large), thousands(min(c.known, c.large)))
 	p("- the server caches a token lookup for 1 second (at most %s entries), so a client repeating its token is answered from memory; the \"unknown tokens\" load rotates over %s well-formed tokens that do not exist (every request is an index lookup in the store, answered 401, as misses are never cached); the \"store hits\" load rotates over the %s known tokens, more than the cache holds, so every request reads its token and user from the store\n",
 		thousands(lookupCacheEntries), thousands(len(unknownTokens)), thousands(min(c.known, c.large)))
-	p("- each measured load: %s after a %s warm-up, %d connections; the authentication loads in %d alternating round(s) with both store sizes served at once, token creation once per store at the end (it grows the store)\n", c.dur, c.warm, c.conns, c.reps)
+	p("- each measured load: %s after a %s warm-up of the same load on each server (so the store's pages that load reads are cached, as on a server that has been running), %d connections; the authentication loads in %d alternating round(s) with both store sizes served at once, token creation once per store at the end (it grows the store)\n", c.dur, c.warm, c.conns, c.reps)
 
 	p("\n## 1. Bearer `GET /api/v2/me/` against the ceiling\n\n")
 	p("Each round runs the ceiling's load, then each server's, back to back; the ratio is the median of the per-round ratios, the other columns are the median round. \"one token\" is the usual client: one token over and over, answered from the server's lookup cache after the first request.\n\n")
