@@ -251,6 +251,9 @@ func run(ctx context.Context, cfg config, stdout io.Writer) error {
 	}
 	ld := newLoader(runDir, cfg.goLoad, cfg.threads)
 	logf("load generator: %s; %d connections, %s per load; work dir %s", ld.tool(), cfg.conns, cfg.dur, runDir)
+	if ld.tool() != "wrk" && !cfg.goLoad {
+		logf("wrk is not installed (bash bench/setup.sh installs it): the numbers compare only with other runs of the Go generator")
+	}
 
 	// ---- build ----
 	binDir, _ := filepath.Abs(cfg.workDir)

@@ -191,7 +191,7 @@ func writeReport(path string, r *report) error {
 	p("- SQLite: modernc.org/sqlite (pure Go) in WAL mode with synchronous=FULL: every acknowledged write is fsynced (group commit shares one fsync among concurrent writers)\n")
 
 	p("\n## Commands\n\n")
-	p("- suite: `go run ./bench%s` from the repository root (it builds `go build -o %s/awxtoken ./cmd/awxtoken`", argsNote(c), c.workDir)
+	p("- suite: `bash bench/setup.sh` (installs wrk and curl from Debian when missing), then `go run ./bench%s` from the repository root (it builds `go build -o %s/awxtoken ./cmd/awxtoken`", argsNote(c), c.workDir)
 	if c.hydra == "on" {
 		p(" and, in `bench/hydra` (its own module), `go build -tags sqlite -o %s/hydra github.com/ory/hydra/v2`", c.workDir)
 	}
