@@ -28,6 +28,9 @@ type Caller struct {
 
 	memberships []store.Membership
 	loaded      bool
+	// entry is the token cache entry the caller came from (nil for Basic),
+	// for what handlers may memoize per entry (handleMe).
+	entry *tokenCacheEntry
 }
 
 // ViaToken reports whether the caller used a Bearer token.
@@ -56,7 +59,8 @@ func (c *Caller) CanWrite() bool {
 	if c.Token == nil {
 		return true
 	}
-	for _, w := range strings.Fields(c.Token.Scope) {
+	// FieldsSeq, not Fields: this runs on every request and allocates nothing.
+	for w := range strings.FieldsSeq(c.Token.Scope) {
 		if w == "write" {
 			return true
 		}
@@ -188,7 +192,7 @@ func (s *Server) bearer(r *http.Request, tok string) (*Caller, error) {
 	}
 	// Copies, so a handler that edits its caller cannot corrupt the cache.
 	t, u := *e.tok, *e.user
-	return &Caller{User: &u, Token: &t}, nil
+	return &Caller{User: &u, Token: &t, entry: e}, nil
 }
 
 // basic checks Basic credentials. Unlike a bad token, a bad password is a
@@ -284,6 +288,9 @@ type tokenCacheEntry struct {
 	user  *store.User
 	at    time.Time     // monotonic, not the configurable clock: a test's frozen Now must not freeze the cache
 	noted *atomic.Int64 // server clock (UnixNano) of the last use handed to the batcher
+	// me is the body of GET /api/v2/me/ for this token, rendered on first
+	// use (handleMe).
+	me *atomic.Pointer[[]byte]
 }
 
 type tokenCache struct {
@@ -304,7 +311,7 @@ func (c *tokenCache) get(key [32]byte) (*tokenCacheEntry, bool) {
 }
 
 func (c *tokenCache) put(key [32]byte, t *store.AccessToken, u *store.User) *tokenCacheEntry {
-	e := &tokenCacheEntry{tok: t, user: u, at: time.Now(), noted: new(atomic.Int64)}
+	e := &tokenCacheEntry{tok: t, user: u, at: time.Now(), noted: new(atomic.Int64), me: new(atomic.Pointer[[]byte])}
 	c.mu.Lock()
 	if len(c.m) >= tokenCacheMax {
 		// Everything in it is at most a second old; starting over is cheaper

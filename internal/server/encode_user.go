@@ -23,12 +23,15 @@ const jsonTimeLayout = "2006-01-02T15:04:05.000000Z"
 func writeUserPage(w http.ResponseWriter, status int, u *awx.User) {
 	buf := getBuf()
 	defer putBuf(buf)
-	b := buf.AvailableBuffer()
+	buf.Write(appendUserPage(buf.AvailableBuffer(), u)) // keeps the grown slice for the pool
+	writeJSONBytes(w, status, buf.Bytes())
+}
+
+// appendUserPage appends the one-user page writeUserPage writes.
+func appendUserPage(b []byte, u *awx.User) []byte {
 	b = append(b, `{"count":1,"next":null,"previous":null,"results":[`...)
 	b = appendUserJSON(b, u)
-	b = append(b, "]}"...)
-	buf.Write(b) // keeps the grown slice for the pool
-	writeJSONBytes(w, status, buf.Bytes())
+	return append(b, "]}"...)
 }
 
 // appendUserJSON appends u as encoding/json encodes awx.User, keys in its

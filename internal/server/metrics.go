@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -34,6 +35,37 @@ type metrics struct {
 	throttledLogins prometheus.Counter
 	storeErrors     prometheus.Counter
 	cleanedUp       *prometheus.CounterVec
+
+	// series caches each (pattern, method, code)'s request counter and
+	// duration observer: WithLabelValues validates, hashes and looks up its
+	// labels on every call, a cost every request paid. The key set is
+	// bounded as the labels are.
+	series sync.Map // seriesKey -> *requestSeries
+}
+
+type seriesKey struct {
+	pattern, method string
+	code            int
+}
+
+type requestSeries struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
+}
+
+// requestSeries returns the series of a request the mux matched to
+// pattern (its method already bounded by knownMethods).
+func (m *metrics) requestSeries(pattern, method string, code int) *requestSeries {
+	k := seriesKey{pattern, method, code}
+	if v, ok := m.series.Load(k); ok {
+		return v.(*requestSeries)
+	}
+	route := routeLabel(pattern)
+	v, _ := m.series.LoadOrStore(k, &requestSeries{
+		requests: m.requests.WithLabelValues(route, method, strconv.Itoa(code)),
+		duration: m.duration.WithLabelValues(route, method),
+	})
+	return v.(*requestSeries)
 }
 
 func newMetrics() *metrics {
@@ -122,12 +154,12 @@ func (s *Server) withMetrics(next http.Handler) http.Handler {
 		if !knownMethods[method] {
 			method = "OTHER"
 		}
-		route := routeLabel(r.Pattern)
 		if code == 0 {
 			code = http.StatusOK
 		}
-		s.metrics.requests.WithLabelValues(route, method, strconv.Itoa(code)).Inc()
-		s.metrics.duration.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
+		rs := s.metrics.requestSeries(r.Pattern, method, code)
+		rs.requests.Inc()
+		rs.duration.Observe(time.Since(start).Seconds())
 	})
 }
 

@@ -128,17 +128,25 @@ func (s *Server) withAWXHeaders(next http.Handler) http.Handler {
 		if s.log.Enabled(r.Context(), slog.LevelInfo) {
 			// The query string is left out: it is where a careless client
 			// puts access_token=..., and no secret may reach the log.
-			attrs := []slog.Attr{
+			// request_id goes first as an attribute of the line rather than
+			// through logger(r): the same output, without building a
+			// logger per request.
+			attrs := make([]slog.Attr, 0, 7)
+			st := state(r)
+			if st != nil {
+				attrs = append(attrs, slog.String("request_id", st.id))
+			}
+			attrs = append(attrs,
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
 				slog.Int("status", rw.status),
 				slog.Int("bytes", rw.bytes),
 				slog.Duration("duration", time.Since(rw.start)),
-			}
-			if st := state(r); st != nil && st.caller != nil {
+			)
+			if st != nil && st.caller != nil {
 				attrs = append(attrs, slog.Int64("user_id", st.caller.User.ID))
 			}
-			logger(r).LogAttrs(r.Context(), slog.LevelInfo, AccessLogMessage, attrs...)
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, AccessLogMessage, attrs...)
 		}
 	})
 }

@@ -119,9 +119,25 @@ func (s *Server) handleConfig(w http.ResponseWriter, r *http.Request) {
 
 // handleMe serves GET /api/v2/me/: a one-item page holding the caller.
 // It is the hot path of token validation (clients check a token with it),
-// so it renders from the authenticated user without further queries.
+// so it renders from the authenticated user without further queries, and
+// a Bearer caller's body is rendered once per token cache entry: it depends
+// only on the entry's user and token scope, and the entry is dropped when
+// either changes.
 func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
 	c := caller(r)
+	if c.entry != nil {
+		if b := c.entry.me.Load(); b != nil {
+			writeJSONBytes(w, http.StatusOK, *b)
+			return
+		}
+	}
 	u := renderUser(c.User, awx.UserCapabilities{Edit: c.CanWrite(), Delete: false})
-	writeUserPage(w, http.StatusOK, &u)
+	if c.entry == nil {
+		writeUserPage(w, http.StatusOK, &u)
+		return
+	}
+	// Shared by the requests that follow, which only read it.
+	body := appendUserPage(nil, &u)
+	c.entry.me.Store(&body)
+	writeJSONBytes(w, http.StatusOK, body)
 }

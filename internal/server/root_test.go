@@ -3,6 +3,7 @@ package server_test
 import (
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -141,6 +142,40 @@ func TestMe(t *testing.T) {
 	// Basic works the same.
 	r = s.Do(t, "GET", "/api/v2/me/", servertest.Basic(s.AdminUsername, s.AdminPassword), nil)
 	expectStatus(t, r, 200)
+}
+
+// TestMeFollowsChanges: /me/ is rendered once per token cache entry, so it
+// must show each token's own capabilities and a change to the user at once.
+func TestMeFollowsChanges(t *testing.T) {
+	s := servertest.Start(t)
+	u := s.CreateUser(t, "carol", "pw-carol-1", false)
+	read := servertest.Bearer(s.CreatePAT(t, u.ID, "read"))
+	write := servertest.Bearer(s.CreatePAT(t, u.ID, "write"))
+	me := func(auth servertest.Auth) map[string]any {
+		t.Helper()
+		r := s.Do(t, "GET", "/api/v2/me/", auth, nil)
+		expectStatus(t, r, 200)
+		var page struct{ Results []map[string]any }
+		r.JSON(t, &page)
+		return page.Results[0]
+	}
+	edit := func(u map[string]any) any {
+		return u["summary_fields"].(map[string]any)["user_capabilities"].(map[string]any)["edit"]
+	}
+	for range 2 { // the second time from the memo
+		if got := edit(me(read)); got != false {
+			t.Fatalf("read token: edit = %v", got)
+		}
+		if got := edit(me(write)); got != true {
+			t.Fatalf("write token: edit = %v", got)
+		}
+	}
+	expectStatus(t, s.Do(t, "PATCH", "/api/v2/users/"+strconv.FormatInt(u.ID, 10)+"/", write, map[string]any{"first_name": "Carol"}), 200)
+	for _, auth := range []servertest.Auth{read, write} {
+		if got := me(auth)["first_name"]; got != "Carol" {
+			t.Fatalf("first_name after PATCH = %v", got)
+		}
+	}
 }
 
 func TestUnknownPathsAre404(t *testing.T) {
