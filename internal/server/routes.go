@@ -90,6 +90,7 @@ type router struct {
 	mux   *http.ServeMux
 	paths map[string]*pathInfo
 	order []string
+	meta  map[string]*viewMeta // OPTIONS metadata by path (options.go)
 }
 
 type pathInfo struct {
@@ -98,7 +99,7 @@ type pathInfo struct {
 }
 
 func newRouter(s *Server) *router {
-	return &router{s: s, mux: http.NewServeMux(), paths: map[string]*pathInfo{}}
+	return &router{s: s, mux: http.NewServeMux(), paths: map[string]*pathInfo{}, meta: optionsMeta()}
 }
 
 // handle registers an authenticated route: "METHOD /path/" (a GET route
@@ -143,16 +144,22 @@ func exact(path string) string {
 // finish registers, for each path, the answer to the methods it lacks, and
 // the catch-all 404.
 func (rt *router) finish() {
+	for path := range rt.meta {
+		if rt.paths[path] == nil {
+			panic("server: OPTIONS metadata for a path with no route: " + path)
+		}
+	}
 	for _, path := range rt.order {
 		p := rt.paths[path]
 		allow := append(slices.Clone(p.methods), http.MethodOptions)
 		slices.Sort(allow)
 		allow = slices.Compact(allow)
 		allowHeader := strings.Join(allow, ", ")
+		meta := rt.meta[path]
 		rt.mux.Handle(exact(path), rt.s.guard(p.kind, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", allowHeader)
 			if r.Method == http.MethodOptions {
-				writeJSON(w, http.StatusOK, optionsBody{Name: path, Renders: []string{"application/json"}, Parses: []string{"application/json"}})
+				rt.s.writeOptions(w, r, path, meta)
 				return
 			}
 			if p.kind == oauthEndpoint {
@@ -187,13 +194,6 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func canonical(p string) bool {
 	return !strings.Contains(p, "//") && !strings.Contains(p, "/./") && !strings.Contains(p, "/../") &&
 		!strings.HasSuffix(p, "/.") && !strings.HasSuffix(p, "/..")
-}
-
-// optionsBody is a minimal version of DRF's OPTIONS metadata.
-type optionsBody struct {
-	Name    string   `json:"name"`
-	Renders []string `json:"renders"`
-	Parses  []string `json:"parses"`
 }
 
 // notFound answers every unrouted path with AWX's 404, without looking at
