@@ -44,6 +44,39 @@ type viewMeta struct {
 	// canPost reports whether the caller may create here (besides holding
 	// a write-scoped credential, which every POST needs).
 	canPost func(a access.Actor) bool
+	// objectRoles are the roles each object carries, in AWX's model order.
+	objectRoles []string
+}
+
+// organizationObjectRoles are the organization roles this server has, in
+// the order of AWX's Organization model (which has more).
+var organizationObjectRoles = []string{"admin_role", "auditor_role", "member_role"}
+
+// roleCollections are AWX collections this server does not have whose
+// OPTIONS the `awx` command line reads at the start of every `awx users`
+// and `awx teams` command, for their object_roles (its grant and revoke
+// arguments). A 404 there made `awx users list` fail outright. They answer
+// OPTIONS, to an authenticated caller, with no roles and no actions; every
+// other method on them is AWX's 404.
+var roleCollections = map[string]string{
+	"/api/v2/projects/":               "Project List",
+	"/api/v2/inventories/":            "Inventory List",
+	"/api/v2/teams/":                  "Team List",
+	"/api/v2/credentials/":            "Credential List",
+	"/api/v2/job_templates/":          "Job Template List",
+	"/api/v2/workflow_job_templates/": "Workflow Job Template List",
+	"/api/v2/instance_groups/":        "Instance Group List",
+}
+
+// writeAbsentCollectionOptions answers OPTIONS on a roleCollections path.
+func writeAbsentCollectionOptions(w http.ResponseWriter, name string) {
+	var o orderedJSON
+	o.add("name", name)
+	o.add("description", "")
+	o.add("renders", []string{"application/json"})
+	o.add("parses", []string{"application/json"})
+	o.add("object_roles", []string{})
+	writeJSONBytes(w, http.StatusOK, o.bytes())
 }
 
 func i64(v int64) *int64 { return &v }
@@ -168,7 +201,8 @@ func optionsMeta() map[string]*viewMeta {
 	}
 	org := func(name string, list bool, post func(fieldMeta) bool) *viewMeta {
 		return &viewMeta{name: name, typ: "organization", typeLabel: "Organization", verbose: "organization",
-			resource: store.OrganizationResource, fields: organizationFields, list: list, postFields: post, canPost: access.CanCreateOrganization}
+			resource: store.OrganizationResource, fields: organizationFields, list: list, postFields: post, canPost: access.CanCreateOrganization,
+			objectRoles: organizationObjectRoles}
 	}
 	detail := func(v *viewMeta) *viewMeta { v.list = false; v.postFields = nil; return v }
 	return map[string]*viewMeta{
@@ -222,10 +256,13 @@ func (s *Server) writeOptions(w http.ResponseWriter, r *http.Request, path strin
 	}
 	o.add("actions", actions)
 	o.add("types", []string{v.typ})
+	if v.list && len(v.resource.Search) > 0 {
+		o.add("search_fields", v.resource.Search)
+	}
+	if v.objectRoles != nil {
+		o.add("object_roles", v.objectRoles)
+	}
 	if v.list {
-		if len(v.resource.Search) > 0 {
-			o.add("search_fields", v.resource.Search)
-		}
 		o.add("max_page_size", maxPageSize)
 	}
 	writeJSONBytes(w, http.StatusOK, o.bytes())

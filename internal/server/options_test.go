@@ -175,3 +175,35 @@ func TestOptionsTokenSubLists(t *testing.T) {
 		}
 	}
 }
+
+// TestOptionsRoles: the `awx users` and `awx teams` commands read
+// object_roles from OPTIONS of every role-bearing AWX collection before
+// anything else; organizations list the roles this server has, the
+// collections it does not have answer OPTIONS with none (and 404 otherwise).
+func TestOptionsRoles(t *testing.T) {
+	s := servertest.Start(t)
+	var org struct {
+		ObjectRoles []string `json:"object_roles"`
+	}
+	r := s.Do(t, "OPTIONS", "/api/v2/organizations/", s.Admin(), nil)
+	expectStatus(t, r, 200)
+	r.JSON(t, &org)
+	if !reflect.DeepEqual(org.ObjectRoles, []string{"admin_role", "auditor_role", "member_role"}) {
+		t.Errorf("organizations object_roles = %v", org.ObjectRoles)
+	}
+	for _, path := range []string{"/api/v2/projects/", "/api/v2/inventories/", "/api/v2/teams/", "/api/v2/credentials/",
+		"/api/v2/job_templates/", "/api/v2/workflow_job_templates/", "/api/v2/instance_groups/"} {
+		r := s.Do(t, "OPTIONS", path, s.Admin(), nil)
+		expectStatus(t, r, 200)
+		var body map[string]any
+		r.JSON(t, &body)
+		if roles, ok := body["object_roles"].([]any); !ok || len(roles) != 0 || body["actions"] != nil {
+			t.Errorf("OPTIONS %s = %s", path, r.Body)
+		}
+		expect(t, s.Do(t, "GET", path, s.Admin(), nil), 404, bodyNotFound)
+		expect(t, s.Do(t, "POST", path, s.Admin(), map[string]any{}), 404, bodyNotFound)
+		expect(t, s.Do(t, "OPTIONS", path, nil, nil), 401, bodyNotAuthenticated)
+	}
+	// Only the collections: anything under them is still unknown.
+	expect(t, s.Do(t, "OPTIONS", "/api/v2/projects/1/", s.Admin(), nil), 404, bodyNotFound)
+}

@@ -170,6 +170,11 @@ func (rt *router) finish() {
 			writeDetail(w, http.StatusMethodNotAllowed, `Method "`+r.Method+`" not allowed.`)
 		})))
 	}
+	for path, name := range roleCollections {
+		rt.mux.Handle("OPTIONS "+exact(path), rt.s.guard(authRequired, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			writeAbsentCollectionOptions(w, name)
+		})))
+	}
 	rt.mux.HandleFunc("/", rt.notFound)
 }
 
