@@ -404,7 +404,7 @@ func runBackend(ctx context.Context, cfg config, rep *report, backend string, ld
 		return nil
 	}
 	// Start-up hashed the bootstrap password and checked one Basic login
-	// (argon2id, 64 MiB each); Go hands that memory back to the OS over a
+	// (argon2id, 19 MiB each); Go hands that memory back to the OS over a
 	// few seconds, and idle means after that.
 	time.Sleep(cfg.settle)
 	for _, l := range live {

@@ -316,7 +316,7 @@ func writeReport(path string, r *report) error {
 		}
 		p("| %s | %s | %s | %s | %s | %s |\n", sc.Backend, thousands(sc.Tokens), mib(sc.RSSStart), mib(sc.RSSIdle), mib(sc.RSSLoad), mib(sc.RSSAfter))
 	}
-	p("\n\"Just after start\" and \"idle\" include the argon2id working memory (64 MiB) of hashing the bootstrap password and of the one Basic login that made the benchmark's token: an idle server runs no garbage collection, so it keeps that memory until load starts GC cycles, after which RSS settles near the \"peak during the /me load\" figure. For PostgreSQL this is the awxtoken process only, not the database server's.\n")
+	p("\n\"Just after start\" and \"idle\" include the argon2id working memory (19 MiB per hash) of hashing the bootstrap password and of the one Basic login that made the benchmark's token: an idle server runs no garbage collection, so it keeps that memory until load starts GC cycles, after which RSS settles near the \"peak during the /me load\" figure. For PostgreSQL this is the awxtoken process only, not the database server's.\n")
 
 	p("\n## Raw results\n\n(The unknown-token loads are answered 401 by design; their non-2xx count is every request.)\n\n| scenario | load | requests | seconds | req/s | p50 | p99 | non-2xx | socket errors | server CPU | CPU/req |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
 	raw := func(name, load string, lr loadResult) {

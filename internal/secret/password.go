@@ -8,8 +8,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -37,6 +39,33 @@ const (
 
 var b64 = base64.RawStdEncoding
 
+// hashSlots bounds how many password hashes run at once. Each argon2id
+// computation holds its memory parameter (19 MiB for ours, up to 100 MiB for
+// a hash imported from AWX) until it ends, and Basic authentication with
+// made-up usernames passes the login throttle, so without a bound a burst
+// of concurrent logins could take the server's memory. Hashing is CPU
+// bound: more at once than there are CPUs would not finish sooner.
+var hashSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
+
+// hashing runs fn in a hash slot, waiting for one.
+func hashing[T any](fn func() T) T {
+	hashSlots <- struct{}{}
+	defer func() { <-hashSlots }()
+	active := hashActive.Add(1)
+	defer hashActive.Add(-1)
+	for {
+		peak := hashPeak.Load()
+		if active <= peak || hashPeak.CompareAndSwap(peak, active) {
+			break
+		}
+	}
+	return fn()
+}
+
+// hashActive and hashPeak count hashes in progress, for the test of the
+// bound.
+var hashActive, hashPeak atomic.Int64
+
 // HashPassword returns an argon2id hash of pw in the PHC-like form
 // "argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>" (unpadded standard base64).
 func HashPassword(pw string) (string, error) {
@@ -44,7 +73,9 @@ func HashPassword(pw string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("secret: salt: %w", err)
 	}
-	key := argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := hashing(func() []byte {
+		return argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	})
 	return fmt.Sprintf("argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
 		argon2.Version, argonMemory, argonTime, argonThreads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
@@ -59,6 +90,10 @@ func HashPassword(pw string) (string, error) {
 // argon2id computation, so a caller that passes "" for a missing user does
 // not reveal through timing that the user does not exist.
 func CheckPassword(encoded, pw string) bool {
+	return hashing(func() bool { return checkPasswordSlot(encoded, pw) })
+}
+
+func checkPasswordSlot(encoded, pw string) bool {
 	if strings.IndexByte(pw, 0) >= 0 {
 		// No password holds NUL (the API refuses it, as DRF does), and
 		// HMAC pads short keys with zeros: without this, "pw\x00" would

@@ -3,6 +3,7 @@ package secret
 import (
 	"bytes"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -169,5 +170,33 @@ func TestCheckPasswordMalformed(t *testing.T) {
 		if CheckPassword(enc, "x") {
 			t.Errorf("CheckPassword(%q) accepted", enc)
 		}
+	}
+}
+
+// TestPasswordHashingIsBounded: however many logins arrive at once, no more
+// password hashes run at a time than there are slots, so their memory
+// (19 MiB each for argon2id) stays bounded.
+func TestPasswordHashingIsBounded(t *testing.T) {
+	hash, err := HashPassword("pw-bound-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hashPeak.Store(0)
+	var wg sync.WaitGroup
+	for i := range 4 * cap(hashSlots) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i%2 == 0 && !CheckPassword(hash, "pw-bound-1") {
+				t.Error("the right password was refused")
+			}
+			if i%2 == 1 && CheckPassword(hash, "wrong") {
+				t.Error("a wrong password was accepted")
+			}
+		}()
+	}
+	wg.Wait()
+	if peak := hashPeak.Load(); peak < 1 || peak > int64(cap(hashSlots)) {
+		t.Fatalf("%d hashes ran at once; the bound is %d", peak, cap(hashSlots))
 	}
 }
