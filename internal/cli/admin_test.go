@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -201,9 +202,13 @@ func TestServerOperationalFlags(t *testing.T) {
 	code := parse("--database", "postgres://db/awxtoken", "--cleanup-interval", "0", "--product-version", "23.0.0",
 		"--metrics-listen", "127.0.0.1:9100", "--log-format", "json", "--log-level", "debug",
 		"--login-throttle-per-user", "3", "--login-throttle-per-address", "30", "--login-throttle-window", "1m",
-		"--db-max-conns", "8", "--db-min-conns", "2", "--db-max-conn-lifetime", "10m", "--db-max-conn-idle-time", "1m")
+		"--db-max-conns", "8", "--db-min-conns", "2", "--db-max-conn-lifetime", "10m", "--db-max-conn-idle-time", "1m",
+		"--trusted-proxies", "10.0.0.7, 192.168.4.9/16,fd00::/8")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if got := fmt.Sprint(s.Throttle.TrustedProxies); got != "[10.0.0.7/32 192.168.0.0/16 fd00::/8]" {
+		t.Errorf("--trusted-proxies = %s", got)
 	}
 	p := s.Pool.Postgres
 	if s.CleanupInterval != 0 || s.ProductVersion != "23.0.0" || s.MetricsListen != "127.0.0.1:9100" || s.LogFormat != "json" || s.LogLevel != "debug" ||
@@ -217,6 +222,7 @@ func TestServerOperationalFlags(t *testing.T) {
 		envCleanupInterval: "15m", envProductVersion: "22.1.0", envMetricsListen: ":9200", envLogFormat: "json", envLogLevel: "warn",
 		envThrottlePerUser: "5", envThrottlePerAddress: "50", envThrottleWindow: "0",
 		envDBMaxConns: "4", envDBMinConns: "1", envDBMaxConnLifetime: "2h", envDBMaxConnIdleTime: "5m",
+		envTrustedProxies: "127.0.0.1",
 	}
 	if code := parse("--database", "x.db", "--db-max-conns", "6"); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -224,7 +230,8 @@ func TestServerOperationalFlags(t *testing.T) {
 	p = s.Pool.Postgres
 	if s.CleanupInterval != 15*time.Minute || s.ProductVersion != "22.1.0" || s.MetricsListen != ":9200" || s.LogFormat != "json" || s.LogLevel != "warn" ||
 		s.Throttle.PerUser != 5 || s.Throttle.PerAddress != 50 || !s.Throttle.Disabled ||
-		p.MaxConns != 6 || p.MinConns != 1 || p.MaxConnLifetime != 2*time.Hour || p.MaxConnIdleTime != 5*time.Minute {
+		p.MaxConns != 6 || p.MinConns != 1 || p.MaxConnLifetime != 2*time.Hour || p.MaxConnIdleTime != 5*time.Minute ||
+		fmt.Sprint(s.Throttle.TrustedProxies) != "[127.0.0.1/32]" {
 		t.Errorf("environment: %+v", s)
 	}
 
@@ -241,6 +248,8 @@ func TestServerOperationalFlags(t *testing.T) {
 		{[]string{"--log-level", "loud"}, nil, "debug, info, warn, error"},
 		{nil, map[string]string{envCleanupInterval: "hourly"}, envCleanupInterval},
 		{nil, map[string]string{envDBMaxConns: "many"}, envDBMaxConns},
+		{[]string{"--trusted-proxies", "10.0.0.0/8,lb.example.com"}, nil, `--trusted-proxies: "lb.example.com" is neither`},
+		{nil, map[string]string{envTrustedProxies: "10.0.0.300"}, envTrustedProxies},
 	} {
 		env = tt.env
 		if env == nil {

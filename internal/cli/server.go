@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
@@ -41,6 +42,7 @@ const (
 	envThrottlePerUser    = "AWXTOKEN_LOGIN_THROTTLE_PER_USER"
 	envThrottlePerAddress = "AWXTOKEN_LOGIN_THROTTLE_PER_ADDRESS"
 	envThrottleWindow     = "AWXTOKEN_LOGIN_THROTTLE_WINDOW"
+	envTrustedProxies     = "AWXTOKEN_TRUSTED_PROXIES"
 	envDBMaxConns         = "AWXTOKEN_DB_MAX_CONNS"
 	envDBMinConns         = "AWXTOKEN_DB_MIN_CONNS"
 	envDBMaxConnLifetime  = "AWXTOKEN_DB_MAX_CONN_LIFETIME"
@@ -178,6 +180,7 @@ docs/operations.md for logs, metrics, cleanup and the login throttle.`,
 	fl.Int("login-throttle-per-user", defaultThrottlePerUser, "failed logins for one username, within the window, before 429")
 	fl.Int("login-throttle-per-address", defaultThrottlePerAddress, "failed logins from one address, within the window, before 429")
 	fl.Duration("login-throttle-window", defaultThrottleWindow, "the failed-login window; 0 turns the throttle off")
+	fl.String("trusted-proxies", "", "comma-separated addresses or CIDR ranges of load balancers whose X-Forwarded-For names the client the login throttle counts (default: none)")
 	fl.Int32("db-max-conns", 0, "PostgreSQL: most connections this server opens (default 16)")
 	fl.Int32("db-min-conns", 0, "PostgreSQL: connections kept open when idle")
 	fl.Duration("db-max-conn-lifetime", 0, "PostgreSQL: replace a connection after this long (default 1h)")
@@ -494,7 +497,12 @@ func serverSettings(fl *pflag.FlagSet, getenv func(string) string, opts *ServerO
 	if err != nil {
 		return err
 	}
-	opts.Throttle = server.ThrottleConfig{Disabled: window == 0, PerUser: perUser, PerAddress: perAddr, Window: window}
+	proxies, err := trustedProxies(fl, getenv)
+	if err != nil {
+		return err
+	}
+	opts.Throttle = server.ThrottleConfig{Disabled: window == 0, PerUser: perUser, PerAddress: perAddr, Window: window,
+		TrustedProxies: proxies}
 
 	maxConns, err := intSetting(fl, getenv, "db-max-conns", envDBMaxConns, 0)
 	if err != nil {
@@ -525,6 +533,34 @@ func serverSettings(fl *pflag.FlagSet, getenv func(string) string, opts *ServerO
 
 // durationSetting is a duration flag, else its variable ("90s", "1h"),
 // else the flag's default; never negative.
+// trustedProxies reads --trusted-proxies (or AWXTOKEN_TRUSTED_PROXIES): a
+// comma-separated list of addresses ("10.0.0.5") and CIDR ranges
+// ("10.0.0.0/8").
+func trustedProxies(fl *pflag.FlagSet, getenv func(string) string) ([]netip.Prefix, error) {
+	v, _ := fl.GetString("trusted-proxies")
+	from := "--trusted-proxies"
+	if !fl.Changed("trusted-proxies") {
+		v, from = getenv(envTrustedProxies), envTrustedProxies
+	}
+	var out []netip.Prefix
+	for _, item := range strings.Split(v, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(item); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(item)
+		if err != nil {
+			return nil, FlagErrorf("%s: %q is neither an IP address nor a CIDR range such as 10.0.0.0/8", from, item)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
+}
+
 func durationSetting(fl *pflag.FlagSet, getenv func(string) string, flag, env string) (time.Duration, error) {
 	d, err := fl.GetDuration(flag)
 	if err != nil {

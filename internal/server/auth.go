@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net"
+	"net/netip"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -217,7 +218,7 @@ func (s *Server) basic(w http.ResponseWriter, r *http.Request, cred string) (*Ca
 	// DRF partitions on the first colon: without one, the whole is the
 	// username and the password is empty, a failed login like any other.
 	username, password, _ := strings.Cut(string(raw), ":")
-	addr := clientAddr(r)
+	addr := s.clientAddr(r)
 	if wait, ok := s.throttle.allowed(username, addr, s.now()); !ok {
 		s.metrics.throttledLogins.Inc()
 		writeTooManyLogins(w, wait)
@@ -256,14 +257,54 @@ func writeTooManyLogins(w http.ResponseWriter, wait time.Duration) {
 	writeDetail(w, http.StatusTooManyRequests, msgTooManyLogins)
 }
 
-// clientAddr is the peer's IP address. X-Forwarded-For is not trusted: any
-// client could set it to dodge the per-address throttle.
-func clientAddr(r *http.Request) string {
+// clientAddr is the address the login throttle counts a request against:
+// the peer's IP address, or, when the peer is one of the configured
+// trusted proxies, the address its X-Forwarded-For names. Any client can
+// write X-Forwarded-For, so it is believed only from a trusted peer, and
+// read from the right: each trusted proxy appends the address it saw, and
+// the first address from the right that is not a trusted proxy is the
+// client. Entries to the left of it are whatever the client sent.
+func (s *Server) clientAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
 	}
-	return host
+	trusted := s.cfg.LoginThrottle.TrustedProxies
+	if len(trusted) == 0 {
+		return host
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil || !isTrusted(trusted, peer) {
+		return host
+	}
+	hops := r.Header.Values("X-Forwarded-For")
+	addr := peer
+	for i := len(hops) - 1; i >= 0; i-- {
+		parts := strings.Split(hops[i], ",")
+		for j := len(parts) - 1; j >= 0; j-- {
+			hop, err := netip.ParseAddr(strings.TrimSpace(parts[j]))
+			if err != nil {
+				// Not an address: stop at the last hop a trusted proxy
+				// vouched for.
+				return addr.String()
+			}
+			addr = hop.Unmap()
+			if !isTrusted(trusted, addr) {
+				return addr.String()
+			}
+		}
+	}
+	return addr.String()
+}
+
+func isTrusted(trusted []netip.Prefix, a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // safeMethod reports whether m only reads (the methods a read-scoped token
@@ -403,6 +444,10 @@ type ThrottleConfig struct {
 	PerUser    int
 	PerAddress int
 	Window     time.Duration
+	// TrustedProxies are the peers (load balancers, reverse proxies) whose
+	// X-Forwarded-For names the client the per-address limit counts
+	// against; empty: the peer's own address always counts.
+	TrustedProxies []netip.Prefix
 }
 
 type throttleWindow struct {
@@ -501,7 +546,7 @@ func (t *loginThrottle) succeeded(username string) {
 // loginAllowed, loginFailed and loginSucceeded expose the throttle to the
 // password grant (/api/o/token/), which D.8 covers too.
 func (s *Server) loginAllowed(r *http.Request, username string) (retryAfter time.Duration, ok bool) {
-	retryAfter, ok = s.throttle.allowed(username, clientAddr(r), s.now())
+	retryAfter, ok = s.throttle.allowed(username, s.clientAddr(r), s.now())
 	if !ok {
 		s.metrics.throttledLogins.Inc()
 	}
@@ -509,7 +554,7 @@ func (s *Server) loginAllowed(r *http.Request, username string) (retryAfter time
 }
 
 func (s *Server) loginFailed(r *http.Request, username string) {
-	s.throttle.failed(username, clientAddr(r), s.now())
+	s.throttle.failed(username, s.clientAddr(r), s.now())
 	s.metrics.failedLogins.Inc()
 }
 

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -232,4 +233,43 @@ func TestLoginThrottle(t *testing.T) {
 	later := start.Add(time.Minute)
 	now.Store(&later)
 	expectStatus(t, s.Do(t, "GET", "/api/v2/me/", servertest.Basic("carol", "right"), nil), 200)
+}
+
+// TestLoginThrottleTrustedProxy: behind a trusted load balancer the
+// per-address limit counts the client X-Forwarded-For names, read from the
+// right so a client cannot pick its own address; from any other peer the
+// header is ignored.
+func TestLoginThrottleTrustedProxy(t *testing.T) {
+	via := func(xff ...string) servertest.Auth {
+		return func(r *http.Request) {
+			servertest.Basic("nobody", "wrong")(r)
+			for _, v := range xff {
+				r.Header.Add("X-Forwarded-For", v)
+			}
+		}
+	}
+	cfg := func(trusted ...netip.Prefix) servertest.Option {
+		return servertest.WithConfig(func(c *server.Config) {
+			c.LoginThrottle = server.ThrottleConfig{PerUser: 100, PerAddress: 2, Window: time.Minute, TrustedProxies: trusted}
+		})
+	}
+	const tooMany = `{"detail":"Too many failed login attempts. Try again later."}`
+
+	s := servertest.Start(t, cfg(netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")))
+	expect(t, s.Do(t, "GET", "/api/v2/me/", via("10.0.0.1"), nil), 401, bodyBadBasic)
+	// A client-written entry on the left does not change who is counted.
+	expect(t, s.Do(t, "GET", "/api/v2/me/", via("203.0.113.9, 10.0.0.1"), nil), 401, bodyBadBasic)
+	expect(t, s.Do(t, "GET", "/api/v2/me/", via("198.51.100.7", "10.0.0.1"), nil), 429, tooMany)
+	// Another client behind the same proxy is not affected.
+	expect(t, s.Do(t, "GET", "/api/v2/me/", via("10.0.0.2"), nil), 401, bodyBadBasic)
+	// A chain of trusted proxies is walked through: 127.0.0.5 is one.
+	expect(t, s.Do(t, "GET", "/api/v2/me/", via("10.0.0.2, 127.0.0.5"), nil), 401, bodyBadBasic)
+	expect(t, s.Do(t, "GET", "/api/v2/me/", via("10.0.0.2"), nil), 429, tooMany)
+
+	// Without trusted proxies the header is ignored: every attempt counts
+	// against the peer, 127.0.0.1.
+	s = servertest.Start(t, cfg())
+	expect(t, s.Do(t, "GET", "/api/v2/me/", via("10.0.0.1"), nil), 401, bodyBadBasic)
+	expect(t, s.Do(t, "GET", "/api/v2/me/", via("10.0.0.2"), nil), 401, bodyBadBasic)
+	expect(t, s.Do(t, "GET", "/api/v2/me/", via("10.0.0.3"), nil), 429, tooMany)
 }
