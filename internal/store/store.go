@@ -311,8 +311,12 @@ type Store interface {
 	// refresh token (r.AccessTokenID is set to t.ID) in one transaction.
 	CreateAccessToken(ctx context.Context, t *AccessToken, r *RefreshToken) error
 	AccessTokenByID(ctx context.Context, id int64) (*AccessToken, error)
-	// AccessTokenByDigest is the authentication hot path: one indexed lookup.
+	// AccessTokenByDigest is one indexed lookup of a token by its digest.
 	AccessTokenByDigest(ctx context.Context, digest []byte) (*AccessToken, error)
+	// AccessTokenWithUser is the authentication hot path when the server's
+	// token cache misses: the token and its owner in one query.
+	// ENOTFOUND (ModelToken) when no token has the digest.
+	AccessTokenWithUser(ctx context.Context, digest []byte) (*AccessToken, *User, error)
 	UpdateAccessToken(ctx context.Context, id int64, upd TokenUpdate) (*AccessToken, error)
 	// DeleteAccessToken deletes the token and revokes its refresh token.
 	DeleteAccessToken(ctx context.Context, id int64) error

@@ -24,6 +24,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/awxtoken/awxtoken/internal/store"
+	"github.com/awxtoken/awxtoken/internal/store/sqlq"
 )
 
 // Options size the connection pool. A zero field takes the default shown;
@@ -400,7 +401,9 @@ func set[T any](dst *T, v *T) {
 	}
 }
 
-type scanner interface{ Scan(dest ...any) error }
+// scanner is a row to scan (sqlq.Scanner, so scan functions combine with
+// sqlq.ScanJoined).
+type scanner = sqlq.Scanner
 
 // execOne runs a statement that must touch one row; none is NotFound(model).
 func execOne(ctx context.Context, tx pgx.Tx, model, q string, args ...any) error {

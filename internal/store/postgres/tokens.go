@@ -109,6 +109,13 @@ func (d *DB) AccessTokenByDigest(ctx context.Context, digest []byte) (*store.Acc
 	return d.oneToken(ctx, `SELECT `+tokenCols+` FROM access_tokens t WHERE t.digest = $1`, digest)
 }
 
+// AccessTokenWithUser reads the token and its owner in one round trip.
+func (d *DB) AccessTokenWithUser(ctx context.Context, digest []byte) (*store.AccessToken, *store.User, error) {
+	j, err := lookup(ctx, d, sqlq.JoinScan(scanToken, scanUser), store.ModelToken, "token",
+		`SELECT `+tokenCols+`, `+userCols+` FROM access_tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = $1`, digest)
+	return j.First, j.Second, err
+}
+
 func (d *DB) oneToken(ctx context.Context, q string, arg any) (*store.AccessToken, error) {
 	return lookup(ctx, d, scanToken, store.ModelToken, "token", q, arg)
 }

@@ -127,6 +127,17 @@ func (d *DB) AccessTokenByDigest(ctx context.Context, digest []byte) (*store.Acc
 	return d.oneToken(ctx, `SELECT `+tokenCols+` FROM access_tokens t WHERE t.digest = ?`, digest)
 }
 
+// AccessTokenWithUser reads the token and its owner in one statement.
+// Against a token lookup followed by a user lookup, BenchmarkBearerStore
+// took 20-22 us/op instead of 25-41 us/op (three alternating pairs); an
+// unknown token costs a little more (more result columns to set up), which
+// the rest of a 401 answer dwarfs.
+func (d *DB) AccessTokenWithUser(ctx context.Context, digest []byte) (*store.AccessToken, *store.User, error) {
+	j, err := lookup(ctx, d, sqlq.JoinScan(scanToken, scanUser), store.ModelToken, "token",
+		`SELECT `+tokenCols+`, `+userCols+` FROM access_tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = ?`, digest)
+	return j.First, j.Second, err
+}
+
 func (d *DB) oneToken(ctx context.Context, q string, arg any) (*store.AccessToken, error) {
 	return lookup(ctx, d, scanToken, store.ModelToken, "token", q, arg)
 }

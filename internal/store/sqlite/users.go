@@ -12,7 +12,9 @@ import (
 const userCols = `u.id, u.username, u.password_hash, u.first_name, u.last_name, u.email,
 	u.is_superuser, u.is_system_auditor, u.is_active, u.last_login, u.created, u.modified`
 
-type scanner interface{ Scan(dest ...any) error }
+// scanner is a row to scan (sqlq.Scanner, so scan functions combine with
+// sqlq.ScanJoined).
+type scanner = sqlq.Scanner
 
 func scanUser(s scanner) (*store.User, error) {
 	var u store.User

@@ -32,6 +32,18 @@ func testAccessTokens(t *testing.T, open Opener) {
 	equal(t, "AccessTokenByDigest", got, pat)
 	_, err = s.AccessTokenByDigest(ctx, digest())
 	wantErr(t, err, store.ENOTFOUND, "No OAuth2AccessToken matches the given query.")
+	// The cache-miss path of authentication: the token and its owner at once.
+	got, owner, err := s.AccessTokenWithUser(ctx, pat.Digest)
+	noErr(t, err)
+	equal(t, "AccessTokenWithUser token", got, pat)
+	wantUser, err := s.UserByID(ctx, alice.ID)
+	noErr(t, err)
+	equal(t, "AccessTokenWithUser user", owner, wantUser)
+	got, owner, err = s.AccessTokenWithUser(ctx, digest())
+	wantErr(t, err, store.ENOTFOUND, "No OAuth2AccessToken matches the given query.")
+	if got != nil || owner != nil {
+		t.Fatalf("AccessTokenWithUser of an unknown digest = %+v, %+v", got, owner)
+	}
 	_, err = s.AccessTokenByID(ctx, 999)
 	wantErr(t, err, store.ENOTFOUND, "No OAuth2AccessToken matches the given query.")
 	_, err = s.RefreshTokenByAccessToken(ctx, pat.ID)
