@@ -78,3 +78,37 @@ func BenchmarkAccessTokenByDigest(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkAccessTokenWithUser measures authentication's store path when
+// the server's cache misses: a known token with its owner, and an unknown
+// token (never cached, so every request with one comes here).
+func BenchmarkAccessTokenWithUser(b *testing.B) {
+	ctx := context.Background()
+	db, u := benchDB(b)
+	const n = 1000
+	for i := range n {
+		t := &store.AccessToken{UserID: u.ID, Digest: benchDigest(int64(i)), Expires: time.Now().Add(time.Hour), Scope: "write"}
+		if err := db.CreateAccessToken(ctx, t, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, known := range []bool{true, false} {
+		name := map[bool]string{true: "known", false: "unknown"}[known]
+		b.Run(name, func(b *testing.B) {
+			var seq atomic.Int64
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := seq.Add(1) % n
+					if !known {
+						i += n
+					}
+					_, _, err := db.AccessTokenWithUser(ctx, benchDigest(i))
+					if (err == nil) != known {
+						b.Errorf("token %d: %v", i, err)
+						return
+					}
+				}
+			})
+		})
+	}
+}
