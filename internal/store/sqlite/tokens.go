@@ -127,15 +127,27 @@ func (d *DB) AccessTokenByDigest(ctx context.Context, digest []byte) (*store.Acc
 	return d.oneToken(ctx, `SELECT `+tokenCols+` FROM access_tokens t WHERE t.digest = ?`, digest)
 }
 
-// AccessTokenWithUser reads the token and its owner in one statement.
-// Against a token lookup followed by a user lookup, BenchmarkBearerStore
-// took 20-22 us/op instead of 25-41 us/op (three alternating pairs); an
-// unknown token costs a little more (more result columns to set up), which
-// the rest of a 401 answer dwarfs.
+// AccessTokenWithUser reads the token, then its owner: two prepared
+// lookups, not PostgreSQL's JOIN. SQLite runs in-process, so the second
+// costs no round trip. And once ANALYZE has run, SQLite re-prepares the
+// JOIN on every execution: its plan can depend on the bound digest (STAT4).
+// With that, 1,000 or 20,000 tokens took 160-240 us of server CPU per
+// unknown-token request against 56-76 us with these two lookups, in
+// alternating suite runs (bench/NOTES.md).
 func (d *DB) AccessTokenWithUser(ctx context.Context, digest []byte) (*store.AccessToken, *store.User, error) {
-	j, err := lookup(ctx, d, sqlq.JoinScan(scanToken, scanUser), store.ModelToken, "token",
-		`SELECT `+tokenCols+`, `+userCols+` FROM access_tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = ?`, digest)
-	return j.First, j.Second, err
+	t, err := d.AccessTokenByDigest(ctx, digest)
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := d.UserByID(ctx, t.UserID)
+	if store.ErrorCode(err) == store.ENOTFOUND {
+		// Deleted in between, and its tokens with it.
+		return nil, nil, store.NotFound(store.ModelToken)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, u, nil
 }
 
 func (d *DB) oneToken(ctx context.Context, q string, arg any) (*store.AccessToken, error) {
