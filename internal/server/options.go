@@ -42,8 +42,9 @@ type viewMeta struct {
 	list       bool
 	postFields func(f fieldMeta) bool // which fields this view's POST takes; nil: none
 	// canPost reports whether the caller may create here (besides holding
-	// a write-scoped credential, which every POST needs).
-	canPost func(a access.Actor) bool
+	// a write-scoped credential, which every POST needs), as the POST
+	// handler of the path would decide.
+	canPost func(s *Server, r *http.Request, a access.Actor) bool
 	// objectRoles are the roles each object carries, in AWX's model order.
 	objectRoles []string
 }
@@ -175,17 +176,47 @@ func writable(f fieldMeta) bool { return !f.readOnly }
 
 func tokenPostNoApplication(f fieldMeta) bool { return !f.readOnly && f.name != "application" }
 
-func anyone(access.Actor) bool { return true }
+func anyone(*Server, *http.Request, access.Actor) bool { return true }
+
+// forCaller: the /users/{id}/...tokens/ lists, where a token is always the
+// caller's (checkTokenOwnerPath).
+func forCaller(_ *Server, r *http.Request, _ access.Actor) bool { return pathIsCaller(r, caller(r)) }
 
 // canCreateWithOrgAdmin: superusers, and admins of an organization (who
 // create applications in it).
-func canCreateWithOrgAdmin(a access.Actor) bool {
+func canCreateWithOrgAdmin(_ *Server, _ *http.Request, a access.Actor) bool {
 	return a.IsSuperuser() || len(a.OrgIDs(store.RoleAdmin)) > 0
+}
+
+// canCreateInPathOrg: superusers and admins of the organization {id} names
+// (by id or name), for /organizations/{id}/applications/.
+func canCreateInPathOrg(s *Server, r *http.Request, a access.Actor) bool {
+	id, ok := pathID(r, "id")
+	if !ok {
+		o, err := s.store.OrganizationByName(r.Context(), r.PathValue("id"))
+		if err != nil {
+			return false
+		}
+		id = o.ID
+	}
+	return access.CanCreateApplication(a, id)
+}
+
+func canCreateUser(_ *Server, _ *http.Request, a access.Actor) bool { return access.CanCreateUser(a) }
+
+func canCreateOrganization(_ *Server, _ *http.Request, a access.Actor) bool {
+	return access.CanCreateOrganization(a)
 }
 
 func tokenView(name string, post func(fieldMeta) bool) *viewMeta {
 	return &viewMeta{name: name, typ: "o_auth2_access_token", typeLabel: "Access Token", verbose: "access token",
 		resource: store.TokenResource, fields: tokenFields, list: true, postFields: post, canPost: anyone}
+}
+
+func userTokenView(name string, post func(fieldMeta) bool) *viewMeta {
+	v := tokenView(name, post)
+	v.canPost = forCaller
+	return v
 }
 
 // optionsMeta maps a route path to its metadata. Paths not here answer
@@ -197,24 +228,26 @@ func optionsMeta() map[string]*viewMeta {
 	}
 	user := func(name string, list bool, post func(fieldMeta) bool) *viewMeta {
 		return &viewMeta{name: name, typ: "user", typeLabel: "User", verbose: "user",
-			resource: store.UserResource, fields: userFields, list: list, postFields: post, canPost: access.CanCreateUser}
+			resource: store.UserResource, fields: userFields, list: list, postFields: post, canPost: canCreateUser}
 	}
 	org := func(name string, list bool, post func(fieldMeta) bool) *viewMeta {
 		return &viewMeta{name: name, typ: "organization", typeLabel: "Organization", verbose: "organization",
-			resource: store.OrganizationResource, fields: organizationFields, list: list, postFields: post, canPost: access.CanCreateOrganization,
+			resource: store.OrganizationResource, fields: organizationFields, list: list, postFields: post, canPost: canCreateOrganization,
 			objectRoles: organizationObjectRoles}
 	}
 	detail := func(v *viewMeta) *viewMeta { v.list = false; v.postFields = nil; return v }
+	orgApps := app("Organization Applications", true, func(f fieldMeta) bool { return writable(f) && f.name != "organization" })
+	orgApps.canPost = canCreateInPathOrg
 	return map[string]*viewMeta{
 		"/api/v2/tokens/":                            tokenView("OAuth2 Tokens", writable),
 		"/api/v2/tokens/{id}/":                       detail(tokenView("OAuth Token Detail", nil)),
-		"/api/v2/users/{id}/tokens/":                 tokenView("OAuth2 User Tokens", writable),
-		"/api/v2/users/{id}/authorized_tokens/":      tokenView("OAuth2 User Authorized Access Tokens", writable),
-		"/api/v2/users/{id}/personal_tokens/":        tokenView("OAuth2 Personal Access Tokens", tokenPostNoApplication),
+		"/api/v2/users/{id}/tokens/":                 userTokenView("OAuth2 User Tokens", writable),
+		"/api/v2/users/{id}/authorized_tokens/":      userTokenView("OAuth2 User Authorized Access Tokens", writable),
+		"/api/v2/users/{id}/personal_tokens/":        userTokenView("OAuth2 Personal Access Tokens", tokenPostNoApplication),
 		"/api/v2/applications/{id}/tokens/":          tokenView("OAuth 2 Application Tokens", tokenPostNoApplication),
 		"/api/v2/applications/":                      app("OAuth 2 Applications", true, writable),
 		"/api/v2/applications/{id}/":                 app("OAuth 2 Application Detail", false, nil),
-		"/api/v2/organizations/{id}/applications/":   app("Organization Applications", true, func(f fieldMeta) bool { return writable(f) && f.name != "organization" }),
+		"/api/v2/organizations/{id}/applications/":   orgApps,
 		"/api/v2/users/{id}/applications/":           app("User Applications", true, nil),
 		"/api/v2/users/":                             user("User List", true, writable),
 		"/api/v2/users/{id}/":                        user("User Detail", false, nil),
@@ -251,7 +284,7 @@ func (s *Server) writeOptions(w http.ResponseWriter, r *http.Request, path strin
 	actions.add("GET", v.fieldsFor(false, false))
 	// As AWX: POST is described only to a caller who may create here, with
 	// a credential that may write.
-	if c := caller(r); v.postFields != nil && c != nil && c.CanWrite() && v.canPost(a) {
+	if c := caller(r); v.postFields != nil && c != nil && c.CanWrite() && v.canPost(s, r, a) {
 		actions.add("POST", v.fieldsFor(true, path == "/api/v2/users/{id}/authorized_tokens/"))
 	}
 	o.add("actions", actions)

@@ -117,6 +117,7 @@ func TestOptionsFieldsMatchObjects(t *testing.T) {
 func TestOptionsPermissions(t *testing.T) {
 	s := servertest.Start(t)
 	org := s.CreateOrg(t, "O")
+	other := s.CreateOrg(t, "Other")
 	plain := s.CreateUser(t, "plain", "pw-plain-1", false)
 	admin := s.CreateUser(t, "orgadmin", "pw-orgadmin-1", false)
 	s.Grant(t, org.ID, store.RoleAdmin, admin.ID)
@@ -139,6 +140,16 @@ func TestOptionsPermissions(t *testing.T) {
 		{"/api/v2/users/", s.Admin(), []string{"GET", "POST"}},
 		{"/api/v2/tokens/1/", s.Admin(), []string{"GET"}},
 		{"/api/v2/users/" + strconv.FormatInt(plain.ID, 10) + "/personal_tokens/", plainW, []string{"GET", "POST"}},
+		{"/api/v2/users/plain/tokens/", plainW, []string{"GET", "POST"}},
+		{"/api/v2/users/0/authorized_tokens/", plainW, []string{"GET", "POST"}},
+		// A token is always the caller's: another user's lists take no POST.
+		{"/api/v2/users/" + strconv.FormatInt(s.AdminID, 10) + "/personal_tokens/", plainW, []string{"GET"}},
+		{"/api/v2/users/" + strconv.FormatInt(plain.ID, 10) + "/tokens/", s.Admin(), []string{"GET"}},
+		// Applications in an organization: its admins and superusers.
+		{"/api/v2/organizations/" + strconv.FormatInt(org.ID, 10) + "/applications/", adminW, []string{"GET", "POST"}},
+		{"/api/v2/organizations/O/applications/", adminW, []string{"GET", "POST"}},
+		{"/api/v2/organizations/" + strconv.FormatInt(other.ID, 10) + "/applications/", adminW, []string{"GET"}},
+		{"/api/v2/organizations/" + strconv.FormatInt(other.ID, 10) + "/applications/", s.Admin(), []string{"GET", "POST"}},
 	} {
 		r, b := options(t, s, tc.path, tc.auth)
 		expectStatus(t, r, 200)

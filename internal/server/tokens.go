@@ -373,6 +373,17 @@ func (s *Server) handleUserPersonalTokenCreate(w http.ResponseWriter, r *http.Re
 	}
 }
 
+// pathIsCaller reports whether the {id} of /users/{id}/...tokens/ names the
+// caller: 0 ("me"), the caller's id or the caller's username. A numeric
+// {id} is an id (AWX tries the pk before the named URL), so a username made
+// of digits cannot stand for its owner here.
+func pathIsCaller(r *http.Request, c *Caller) bool {
+	if id, ok := pathID(r, "id"); ok {
+		return id == 0 || id == c.User.ID
+	}
+	return r.PathValue("id") == c.User.Username
+}
+
 // checkTokenOwnerPath applies spec D.3 to POST /users/{pk}/...tokens/: a
 // token is always the caller's, so {pk} must be 0 ("me", what AWX.psm's
 // New-Token -ForMe sends), the caller's id or the caller's username.
@@ -385,13 +396,7 @@ func (s *Server) checkTokenOwnerPath(w http.ResponseWriter, r *http.Request) boo
 		writeUnauthorized(w, msgNotAuthenticated)
 		return false
 	}
-	// A numeric {pk} is an id (AWX tries the pk before the named URL), so
-	// a username made of digits cannot stand for its owner here.
-	if id, ok := pathID(r, "id"); ok {
-		if id == 0 || id == c.User.ID {
-			return true
-		}
-	} else if r.PathValue("id") == c.User.Username {
+	if pathIsCaller(r, c) {
 		return true
 	}
 	if _, ok := s.resolveUser(w, r); !ok {
