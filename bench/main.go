@@ -107,10 +107,10 @@ func main() {
 func parseFlags(args []string) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.BoolVar(&c.quick, "quick", false, "smoke run: 2s loads, 10,000 tokens instead of 1,000,000, 5 CLI runs, no Hydra unless --hydra=on")
+	fs.BoolVar(&c.quick, "quick", false, "smoke run: 2s loads, 20,000 tokens instead of 1,000,000, 5 CLI runs, no Hydra unless --hydra=on")
 	fs.StringVar(&c.out, "out", "", "report file (default BENCHMARKS.md; with --quick, bench/.work/BENCHMARKS-quick.md)")
 	fs.StringVar(&c.workDir, "work", "bench/.work", "directory for binaries, databases, logs and profiles")
-	fs.DurationVar(&c.dur, "duration", 0, "length of each measured load (default 10s, quick 2s)")
+	fs.DurationVar(&c.dur, "duration", 0, "length of each measured load (default 5s, quick 2s)")
 	fs.IntVar(&c.conns, "connections", 64, "connections of each load")
 	fs.IntVar(&c.threads, "threads", 2, "wrk threads")
 	fs.IntVar(&c.reps, "rounds", 0, "rounds of the alternating authentication loads (default 3, quick 1)")

@@ -203,11 +203,11 @@ func TestServerOperationalFlags(t *testing.T) {
 		"--metrics-listen", "127.0.0.1:9100", "--log-format", "json", "--log-level", "debug",
 		"--login-throttle-per-user", "3", "--login-throttle-per-address", "30", "--login-throttle-window", "1m",
 		"--db-max-conns", "8", "--db-min-conns", "2", "--db-max-conn-lifetime", "10m", "--db-max-conn-idle-time", "1m",
-		"--trusted-proxies", "10.0.0.7, 192.168.4.9/16,fd00::/8")
+		"--trusted-proxies", "10.0.0.7, 192.168.4.9/16,fd00::/8,::ffff:172.16.0.0/108")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	if got := fmt.Sprint(s.Throttle.TrustedProxies); got != "[10.0.0.7/32 192.168.0.0/16 fd00::/8]" {
+	if got := fmt.Sprint(s.Throttle.TrustedProxies); got != "[10.0.0.7/32 192.168.0.0/16 fd00::/8 172.16.0.0/12]" {
 		t.Errorf("--trusted-proxies = %s", got)
 	}
 	p := s.Pool.Postgres
@@ -250,6 +250,7 @@ func TestServerOperationalFlags(t *testing.T) {
 		{nil, map[string]string{envDBMaxConns: "many"}, envDBMaxConns},
 		{[]string{"--trusted-proxies", "10.0.0.0/8,lb.example.com"}, nil, `--trusted-proxies: "lb.example.com" is neither`},
 		{nil, map[string]string{envTrustedProxies: "10.0.0.300"}, envTrustedProxies},
+		{[]string{"--trusted-proxies", "0.0.0.0/0"}, nil, "would trust every client"},
 	} {
 		env = tt.env
 		if env == nil {

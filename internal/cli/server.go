@@ -531,8 +531,6 @@ func serverSettings(fl *pflag.FlagSet, getenv func(string) string, opts *ServerO
 	return nil
 }
 
-// durationSetting is a duration flag, else its variable ("90s", "1h"),
-// else the flag's default; never negative.
 // trustedProxies reads --trusted-proxies (or AWXTOKEN_TRUSTED_PROXIES): a
 // comma-separated list of addresses ("10.0.0.5") and CIDR ranges
 // ("10.0.0.0/8").
@@ -549,6 +547,13 @@ func trustedProxies(fl *pflag.FlagSet, getenv func(string) string) ([]netip.Pref
 			continue
 		}
 		if p, err := netip.ParsePrefix(item); err == nil {
+			if p.Addr().Is4In6() && p.Bits() >= 96 {
+				// Addresses are compared unmapped, so the range must be too.
+				p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+			}
+			if p.Bits() == 0 {
+				return nil, FlagErrorf("%s: %q would trust every client to name its own address; list the proxies' addresses", from, item)
+			}
 			out = append(out, p.Masked())
 			continue
 		}
@@ -561,6 +566,8 @@ func trustedProxies(fl *pflag.FlagSet, getenv func(string) string) ([]netip.Pref
 	return out, nil
 }
 
+// durationSetting is a duration flag, else its variable ("90s", "1h"),
+// else the flag's default; never negative.
 func durationSetting(fl *pflag.FlagSet, getenv func(string) string, flag, env string) (time.Duration, error) {
 	d, err := fl.GetDuration(flag)
 	if err != nil {

@@ -277,10 +277,11 @@ func (s *Server) clientAddr(r *http.Request) string {
 	for i := len(hops) - 1; i >= 0; i-- {
 		parts := strings.Split(hops[i], ",")
 		for j := len(parts) - 1; j >= 0; j-- {
-			hop, err := netip.ParseAddr(strings.TrimSpace(parts[j]))
+			hop, err := forwardedAddr(strings.TrimSpace(parts[j]))
 			if err != nil {
-				// Not an address: stop at the last hop a trusted proxy
-				// vouched for.
+				// Not an address ("unknown", a proxy's obfuscated
+				// name): stop at the last hop a trusted proxy vouched
+				// for.
 				return addr.String()
 			}
 			addr = hop.Unmap()
@@ -290,6 +291,20 @@ func (s *Server) clientAddr(r *http.Request) string {
 		}
 	}
 	return addr.String()
+}
+
+// forwardedAddr parses one X-Forwarded-For entry: an address, or an
+// address with a port ("203.0.113.7:41234", "[2001:db8::1]:443"), as some
+// proxies write it.
+func forwardedAddr(s string) (netip.Addr, error) {
+	if a, err := netip.ParseAddr(s); err == nil {
+		return a, nil
+	}
+	ap, err := netip.ParseAddrPort(s)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	return ap.Addr(), nil
 }
 
 func isTrusted(trusted []netip.Prefix, a netip.Addr) bool {

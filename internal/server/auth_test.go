@@ -266,6 +266,21 @@ func TestLoginThrottleTrustedProxy(t *testing.T) {
 	expect(t, s.Do(t, "GET", "/api/v2/me/", via("10.0.0.2, 127.0.0.5"), nil), 401, bodyBadBasic)
 	expect(t, s.Do(t, "GET", "/api/v2/me/", via("10.0.0.2"), nil), 429, tooMany)
 
+	// Proxies that add a port, and entries that name no address.
+	s = servertest.Start(t, cfg(netip.MustParsePrefix("127.0.0.0/8")))
+	expect(t, s.Do(t, "GET", "/api/v2/me/", via("10.0.0.3:41234"), nil), 401, bodyBadBasic)
+	expect(t, s.Do(t, "GET", "/api/v2/me/", via("10.0.0.3"), nil), 401, bodyBadBasic)
+	expect(t, s.Do(t, "GET", "/api/v2/me/", via("10.0.0.3"), nil), 429, tooMany)
+	expect(t, s.Do(t, "GET", "/api/v2/me/", via("unknown"), nil), 401, bodyBadBasic) // counted as the proxy, 127.0.0.1
+	expect(t, s.Do(t, "GET", "/api/v2/me/", via("10.0.0.4, unknown"), nil), 401, bodyBadBasic)
+	expect(t, s.Do(t, "GET", "/api/v2/me/", via("unknown"), nil), 429, tooMany)
+
+	// A peer that is not a trusted proxy: its header is ignored.
+	s = servertest.Start(t, cfg(netip.MustParsePrefix("10.9.9.9/32")))
+	expect(t, s.Do(t, "GET", "/api/v2/me/", via("10.0.0.1"), nil), 401, bodyBadBasic)
+	expect(t, s.Do(t, "GET", "/api/v2/me/", via("10.0.0.2"), nil), 401, bodyBadBasic)
+	expect(t, s.Do(t, "GET", "/api/v2/me/", via("10.0.0.3"), nil), 429, tooMany)
+
 	// Without trusted proxies the header is ignored: every attempt counts
 	// against the peer, 127.0.0.1.
 	s = servertest.Start(t, cfg())

@@ -131,8 +131,8 @@ func (d *DB) AccessTokenByDigest(ctx context.Context, digest []byte) (*store.Acc
 // lookups, not PostgreSQL's JOIN. SQLite runs in-process, so the second
 // costs no round trip. And once ANALYZE has run, SQLite re-prepares the
 // JOIN on every execution: its plan can depend on the bound digest (STAT4).
-// With that, 1,000 or 20,000 tokens took 160-240 us of server CPU per
-// unknown-token request against 56-76 us with these two lookups, in
+// With that, 1,000 or 20,000 tokens took 156-243 us of server CPU per
+// unknown-token request against 53-76 us with these two lookups, in
 // alternating suite runs (bench/NOTES.md).
 func (d *DB) AccessTokenWithUser(ctx context.Context, digest []byte) (*store.AccessToken, *store.User, error) {
 	t, err := d.AccessTokenByDigest(ctx, digest)
