@@ -1,6 +1,7 @@
 package secret
 
 import (
+	"context"
 	"crypto/pbkdf2"
 	"crypto/rand"
 	"crypto/sha256"
@@ -49,7 +50,20 @@ var hashSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
 
 // hashing runs fn in a hash slot, waiting for one.
 func hashing[T any](fn func() T) T {
-	hashSlots <- struct{}{}
+	v, _ := hashingContext(context.Background(), fn)
+	return v
+}
+
+// hashingContext is hashing that stops waiting when ctx ends: a request
+// whose client has gone should not queue for a slot behind a flood of
+// logins and then spend one.
+func hashingContext[T any](ctx context.Context, fn func() T) (T, error) {
+	select {
+	case hashSlots <- struct{}{}:
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
 	defer func() { <-hashSlots }()
 	active := hashActive.Add(1)
 	defer hashActive.Add(-1)
@@ -59,7 +73,7 @@ func hashing[T any](fn func() T) T {
 			break
 		}
 	}
-	return fn()
+	return fn(), nil
 }
 
 // hashActive and hashPeak count hashes in progress, for the test of the
@@ -91,6 +105,12 @@ func HashPassword(pw string) (string, error) {
 // not reveal through timing that the user does not exist.
 func CheckPassword(encoded, pw string) bool {
 	return hashing(func() bool { return checkPasswordSlot(encoded, pw) })
+}
+
+// CheckPasswordContext is CheckPassword for a request: when ctx ends while
+// it waits for a hash slot, it returns ctx's error instead.
+func CheckPasswordContext(ctx context.Context, encoded, pw string) (bool, error) {
+	return hashingContext(ctx, func() bool { return checkPasswordSlot(encoded, pw) })
 }
 
 func checkPasswordSlot(encoded, pw string) bool {

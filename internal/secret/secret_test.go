@@ -2,9 +2,12 @@ package secret
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func isAlnum(s string) bool {
@@ -198,5 +201,24 @@ func TestPasswordHashingIsBounded(t *testing.T) {
 	wg.Wait()
 	if peak := hashPeak.Load(); peak < 1 || peak > int64(cap(hashSlots)) {
 		t.Fatalf("%d hashes ran at once; the bound is %d", peak, cap(hashSlots))
+	}
+}
+
+// TestCheckPasswordContextStopsWaiting: a login whose client has gone does
+// not wait for a hash slot.
+func TestCheckPasswordContextStopsWaiting(t *testing.T) {
+	for range cap(hashSlots) {
+		hashSlots <- struct{}{}
+	}
+	defer func() {
+		for range cap(hashSlots) {
+			<-hashSlots
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	ok, err := CheckPasswordContext(ctx, "", "pw")
+	if ok || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("CheckPasswordContext with every slot taken = %v, %v", ok, err)
 	}
 }

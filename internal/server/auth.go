@@ -230,7 +230,12 @@ func (s *Server) basic(w http.ResponseWriter, r *http.Request, cred string) (*Ca
 	}
 	// CheckPassword burns the same time for a missing user, so timing does
 	// not tell which usernames exist.
-	if !secret.CheckPassword(hash, password) || u == nil || !u.IsActive {
+	match, err := secret.CheckPasswordContext(r.Context(), hash, password)
+	if err != nil {
+		writeError(w, r, err) // the client went away while logins queued
+		return nil, true
+	}
+	if !match || u == nil || !u.IsActive {
 		s.throttle.failed(username, addr, s.now())
 		s.metrics.failedLogins.Inc()
 		// The username is not logged: people type passwords into it.

@@ -305,7 +305,12 @@ func (s *Server) passwordGrant(w http.ResponseWriter, r *http.Request, form url.
 	}
 	// CheckPassword takes as long for a missing user, so the answer's
 	// timing does not tell which usernames exist.
-	if !secret.CheckPassword(hash, password) || u == nil || !u.IsActive {
+	match, err := secret.CheckPasswordContext(r.Context(), hash, password)
+	if err != nil {
+		writeError(w, r, err) // the client went away while logins queued
+		return
+	}
+	if !match || u == nil || !u.IsActive {
 		s.loginFailed(r, username)
 		// The username is not logged: people type passwords into it.
 		logger(r).Info("oauth2 password grant failed", "application_id", app.ID)

@@ -176,6 +176,18 @@ func TestMeFollowsChanges(t *testing.T) {
 			t.Fatalf("first_name after PATCH = %v", got)
 		}
 	}
+	// A scope change shows at once in the token's own /me/.
+	var list struct{ Results []struct{ ID int64 } }
+	r := s.Do(t, "GET", "/api/v2/tokens/?scope=read&user="+strconv.FormatInt(u.ID, 10), s.Admin(), nil)
+	expectStatus(t, r, 200)
+	r.JSON(t, &list)
+	if len(list.Results) != 1 {
+		t.Fatalf("read tokens: %s", r.Body)
+	}
+	expectStatus(t, s.Do(t, "PATCH", "/api/v2/tokens/"+strconv.FormatInt(list.Results[0].ID, 10)+"/", s.Admin(), map[string]any{"scope": "write"}), 200)
+	if got := edit(me(read)); got != true {
+		t.Fatalf("edit after the scope became write = %v", got)
+	}
 }
 
 func TestUnknownPathsAre404(t *testing.T) {
