@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"slices"
 
 	"github.com/awxtoken/awxtoken/internal/access"
 	"github.com/awxtoken/awxtoken/internal/store"
@@ -22,13 +23,12 @@ type fieldMeta struct {
 	name, typ, label, help string
 	required               bool
 	// readOnly fields appear under GET only.
-	readOnly             bool
-	maxLength            int
-	minValue, maxValue   *int64
-	def                  any // nil: no default
-	choices              [][2]string
-	notFilterableAnyway  bool // a field our lists cannot filter on whatever the registry says
-	requiredInAuthorized bool // required in POST of /users/{id}/authorized_tokens/
+	readOnly            bool
+	maxLength           int
+	minValue, maxValue  *int64
+	def                 any // nil: no default
+	choices             [][2]string
+	notFilterableAnyway bool // a field our lists cannot filter on whatever the registry says
 }
 
 // viewMeta describes one path's OPTIONS answer.
@@ -41,6 +41,9 @@ type viewMeta struct {
 	fields     []fieldMeta
 	list       bool
 	postFields func(f fieldMeta) bool // which fields this view's POST takes; nil: none
+	// postRequired names fields this view's POST requires beyond those
+	// every view requires (the application of an authorized token).
+	postRequired []string
 	// canPost reports whether the caller may create here (besides holding
 	// a write-scoped credential, which every POST needs), as the POST
 	// handler of the path would decide.
@@ -82,11 +85,12 @@ func writeAbsentCollectionOptions(w http.ResponseWriter, name string) {
 
 func i64(v int64) *int64 { return &v }
 
-// The standard fields every AWX object starts with; their help texts name
-// the object (metadata.py's field_help_text).
-func baseFields(verbose string, withName bool) []fieldMeta {
-	f := []fieldMeta{
-		{name: "id", typ: "integer", label: "ID", help: "Database ID for this " + verbose + ".", readOnly: true},
+// baseFields are the read-only fields every AWX object starts with; their
+// help texts name the object (metadata.py's field_help_text). idLabel is
+// "ID" or "Id", as AWX's OPTIONS label each model's primary key.
+func baseFields(verbose, idLabel string) []fieldMeta {
+	return []fieldMeta{
+		{name: "id", typ: "integer", label: idLabel, help: "Database ID for this " + verbose + ".", readOnly: true},
 		{name: "type", typ: "choice", label: "Type", help: "Data type for this " + verbose + ".", readOnly: true},
 		{name: "url", typ: "string", label: "Url", help: "URL for this " + verbose + ".", readOnly: true},
 		{name: "related", typ: "object", label: "Related", help: "Data structure with URLs of related resources.", readOnly: true},
@@ -95,24 +99,33 @@ func baseFields(verbose string, withName bool) []fieldMeta {
 		{name: "created", typ: "datetime", label: "Created", help: "Timestamp when this " + verbose + " was created.", readOnly: true},
 		{name: "modified", typ: "datetime", label: "Modified", help: "Timestamp when this " + verbose + " was last modified.", readOnly: true},
 	}
-	if withName {
-		f = append(f, fieldMeta{name: "name", typ: "string", label: "Name", help: "Name of this " + verbose + ".", required: true})
-	}
-	return append(f, fieldMeta{name: "description", typ: "string", label: "Description", help: "Optional description of this " + verbose + ".", def: ""})
+}
+
+// nameField is the required name of AWX's named models, as long as the
+// model's column allows.
+func nameField(verbose string, maxLength int) fieldMeta {
+	return fieldMeta{name: "name", typ: "string", label: "Name", help: "Name of this " + verbose + ".", required: true, maxLength: maxLength}
+}
+
+func descriptionField(verbose string) fieldMeta {
+	return fieldMeta{name: "description", typ: "string", label: "Description", help: "Optional description of this " + verbose + ".", def: ""}
 }
 
 const scopeHelp = "Allowed scopes, further restricts user's permissions. Must be a simple space-separated string with allowed scopes ['read', 'write']."
 
 var (
-	tokenFields = append(baseFields("access token", false),
+	tokenFields = append(baseFields("access token", "Id"),
+		descriptionField("access token"),
 		fieldMeta{name: "user", typ: "id", label: "User", help: "The user representing the token owner", readOnly: true},
 		fieldMeta{name: "token", typ: "string", label: "Token", readOnly: true},
 		fieldMeta{name: "refresh_token", typ: "field", label: "Refresh token", readOnly: true},
-		fieldMeta{name: "application", typ: "id", label: "Application", requiredInAuthorized: true},
+		fieldMeta{name: "application", typ: "id", label: "Application"},
 		fieldMeta{name: "expires", typ: "datetime", label: "Expires", readOnly: true},
 		fieldMeta{name: "scope", typ: "string", label: "Scope", help: scopeHelp, def: "write"},
 	)
-	applicationFields = append(baseFields("application", true),
+	applicationFields = append(baseFields("application", "Id"),
+		nameField("application", 255),
+		descriptionField("application"),
 		fieldMeta{name: "client_id", typ: "string", label: "Client id", readOnly: true},
 		fieldMeta{name: "client_secret", typ: "string", label: "Client Secret", readOnly: true,
 			help: "Used for more stringent verification of access to an application when creating a token."},
@@ -127,7 +140,7 @@ var (
 			help: "Set True to skip authorization step for completely trusted applications."},
 		fieldMeta{name: "organization", typ: "id", label: "Organization", required: true, help: "Organization containing this application."},
 	)
-	userFields = append(baseFields("user", false)[:7],
+	userFields = append(baseFields("user", "ID"),
 		fieldMeta{name: "username", typ: "string", label: "Username", required: true, maxLength: 150,
 			help: "Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only."},
 		fieldMeta{name: "first_name", typ: "string", label: "First name", maxLength: 150},
@@ -144,7 +157,9 @@ var (
 		fieldMeta{name: "external_account", typ: "field", label: "External account", readOnly: true,
 			help: "Set if the account is managed by an external service"},
 	)
-	organizationFields = append(baseFields("organization", true),
+	organizationFields = append(baseFields("organization", "ID"),
+		nameField("organization", 512),
+		descriptionField("organization"),
 		fieldMeta{name: "max_hosts", typ: "integer", label: "Max hosts", def: int64(0), minValue: i64(0), maxValue: i64(2147483647),
 			help: "Maximum number of hosts allowed to be managed by this organization."},
 		fieldMeta{name: "custom_virtualenv", typ: "string", label: "Custom virtualenv", readOnly: true,
@@ -153,23 +168,6 @@ var (
 			help: "The default execution environment for jobs run by this organization."},
 	)
 )
-
-func init() {
-	// Users and organizations number their ids "ID", tokens and
-	// applications "Id", as AWX's OPTIONS do.
-	tokenFields[0].label, applicationFields[0].label = "Id", "Id"
-	// The name lengths of AWX's models.
-	for i := range applicationFields {
-		if applicationFields[i].name == "name" {
-			applicationFields[i].maxLength = 255
-		}
-	}
-	for i := range organizationFields {
-		if organizationFields[i].name == "name" {
-			organizationFields[i].maxLength = 512
-		}
-	}
-}
 
 // Which fields a POST takes on each kind of list.
 func writable(f fieldMeta) bool { return !f.readOnly }
@@ -238,11 +236,14 @@ func optionsMeta() map[string]*viewMeta {
 	detail := func(v *viewMeta) *viewMeta { v.list = false; v.postFields = nil; return v }
 	orgApps := app("Organization Applications", true, func(f fieldMeta) bool { return writable(f) && f.name != "organization" })
 	orgApps.canPost = canCreateInPathOrg
+	// An authorized token is an application's: there the field is required.
+	authorized := userTokenView("OAuth2 User Authorized Access Tokens", writable)
+	authorized.postRequired = []string{"application"}
 	return map[string]*viewMeta{
 		"/api/v2/tokens/":                            tokenView("OAuth2 Tokens", writable),
 		"/api/v2/tokens/{id}/":                       detail(tokenView("OAuth Token Detail", nil)),
 		"/api/v2/users/{id}/tokens/":                 userTokenView("OAuth2 User Tokens", writable),
-		"/api/v2/users/{id}/authorized_tokens/":      userTokenView("OAuth2 User Authorized Access Tokens", writable),
+		"/api/v2/users/{id}/authorized_tokens/":      authorized,
 		"/api/v2/users/{id}/personal_tokens/":        userTokenView("OAuth2 Personal Access Tokens", tokenPostNoApplication),
 		"/api/v2/applications/{id}/tokens/":          tokenView("OAuth 2 Application Tokens", tokenPostNoApplication),
 		"/api/v2/applications/":                      app("OAuth 2 Applications", true, writable),
@@ -281,11 +282,11 @@ func (s *Server) writeOptions(w http.ResponseWriter, r *http.Request, path strin
 	o.add("renders", []string{"application/json"})
 	o.add("parses", []string{"application/json"})
 	var actions orderedJSON
-	actions.add("GET", v.fieldsFor(false, false))
+	actions.add("GET", v.fieldsFor(false))
 	// As AWX: POST is described only to a caller who may create here, with
 	// a credential that may write.
 	if c := caller(r); v.postFields != nil && c != nil && c.CanWrite() && v.canPost(s, r, a) {
-		actions.add("POST", v.fieldsFor(true, path == "/api/v2/users/{id}/authorized_tokens/"))
+		actions.add("POST", v.fieldsFor(true))
 	}
 	o.add("actions", actions)
 	o.add("types", []string{v.typ})
@@ -302,7 +303,7 @@ func (s *Server) writeOptions(w http.ResponseWriter, r *http.Request, path strin
 }
 
 // fieldsFor describes v's fields for GET or for POST.
-func (v *viewMeta) fieldsFor(post, authorized bool) orderedJSON {
+func (v *viewMeta) fieldsFor(post bool) orderedJSON {
 	var out orderedJSON
 	for _, f := range v.fields {
 		if post && !v.postFields(f) {
@@ -311,7 +312,7 @@ func (v *viewMeta) fieldsFor(post, authorized bool) orderedJSON {
 		var m orderedJSON
 		m.add("type", f.typ)
 		if post {
-			m.add("required", f.required || (authorized && f.requiredInAuthorized))
+			m.add("required", f.required || slices.Contains(v.postRequired, f.name))
 		}
 		m.add("hidden", false)
 		m.add("label", f.label)
