@@ -37,6 +37,17 @@ func benchDB(b *testing.B) (*sqlite.DB, *store.User) {
 	return db, u
 }
 
+// seedBenchTokens stores n tokens of u, with the digests benchDigest(0..n-1).
+func seedBenchTokens(b *testing.B, db *sqlite.DB, u *store.User, n int) {
+	b.Helper()
+	for i := range n {
+		t := &store.AccessToken{UserID: u.ID, Digest: benchDigest(int64(i)), Expires: time.Now().Add(time.Hour), Scope: "write"}
+		if err := db.CreateAccessToken(context.Background(), t, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkCreateAccessTokenParallel measures durable token creation with
 // many concurrent clients (run with -cpu and -benchtime to taste).
 func BenchmarkCreateAccessTokenParallel(b *testing.B) {
@@ -61,12 +72,7 @@ func BenchmarkAccessTokenByDigest(b *testing.B) {
 	ctx := context.Background()
 	db, u := benchDB(b)
 	const n = 1000
-	for i := range n {
-		t := &store.AccessToken{UserID: u.ID, Digest: benchDigest(int64(i)), Expires: time.Now().Add(time.Hour), Scope: "write"}
-		if err := db.CreateAccessToken(ctx, t, nil); err != nil {
-			b.Fatal(err)
-		}
-	}
+	seedBenchTokens(b, db, u, n)
 	var seq atomic.Int64
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
@@ -86,12 +92,7 @@ func BenchmarkAccessTokenWithUser(b *testing.B) {
 	ctx := context.Background()
 	db, u := benchDB(b)
 	const n = 1000
-	for i := range n {
-		t := &store.AccessToken{UserID: u.ID, Digest: benchDigest(int64(i)), Expires: time.Now().Add(time.Hour), Scope: "write"}
-		if err := db.CreateAccessToken(ctx, t, nil); err != nil {
-			b.Fatal(err)
-		}
-	}
+	seedBenchTokens(b, db, u, n)
 	for _, known := range []bool{true, false} {
 		name := map[bool]string{true: "known", false: "unknown"}[known]
 		b.Run(name, func(b *testing.B) {
